@@ -1,0 +1,42 @@
+"""``create_app``: the Bolt app, wired. Only this module and the CLI build apps."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from bot.config import Settings
+from bot.context import Deps
+from bot.listeners import register_listeners
+from bot.slack import make_client
+
+logger = logging.getLogger(__name__)
+
+# Bolt's default pool has 5 threads; lazy listeners and socket-mode dispatch run here.
+LISTENER_THREADS = 16
+
+
+def create_app(settings: Settings, deps: Deps, *, token_verification: bool = True) -> App:
+    client = make_client(settings.bot_token, settings.slack_api_url)
+    app = App(
+        token=settings.bot_token,
+        signing_secret=settings.signing_secret or "",
+        client=client,
+        # Listeners answer inside the request (ack with the reply); Bolt then needs no
+        # 10 ms ack polling, and slow work goes to lazy listeners on the sized pool below.
+        process_before_response=True,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt"),
+        token_verification_enabled=token_verification,
+        raise_error_for_unhandled_request=False,
+    )
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        logger.error("unhandled error for %s", body.get("type") or body.get("command"), exc_info=error)
+        return BoltResponse(status=200, body="")
+
+    register_listeners(app, deps)
+    return app

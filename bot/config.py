@@ -1,0 +1,94 @@
+"""Settings from the environment (and a ``.env`` file). One clear error per bad setting."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import load_dotenv
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///punchcard.db"
+
+
+class ConfigError(Exception):
+    """A missing or invalid setting; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    slack_api_url: str
+    bot_token: str | None
+    signing_secret: str | None
+    app_token: str | None
+    base_url: str | None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+        if env is None:
+            if dotenv:
+                load_dotenv(Path.cwd() / ".env", override=False)
+            env = dict(os.environ)
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        try:
+            backend = make_url(database_url).get_backend_name()
+        except ArgumentError:
+            raise ConfigError(
+                f"DATABASE_URL is not a database URL: {database_url!r} "
+                "(e.g. sqlite:///punchcard.db or postgresql://user@host/db)"
+            ) from None
+        if backend not in ("sqlite", "postgresql", "postgres"):
+            raise ConfigError(f"DATABASE_URL must be a SQLite or PostgreSQL URL, not {backend!r}")
+
+        api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        _require_http_url("SLACK_API_URL", api_url)
+        if not api_url.endswith("/"):
+            api_url += "/"
+        base_url = get("PUNCHCARD_BASE_URL")
+        if base_url is not None:
+            _require_http_url("PUNCHCARD_BASE_URL", base_url)
+            base_url = base_url.rstrip("/")
+
+        bot_token = get("SLACK_BOT_TOKEN")
+        if bot_token is not None and not bot_token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+        app_token = get("SLACK_APP_TOKEN")
+        if app_token is not None and not app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        return cls(
+            database_url=database_url,
+            slack_api_url=api_url,
+            bot_token=bot_token,
+            signing_secret=get("SLACK_SIGNING_SECRET"),
+            app_token=app_token,
+            base_url=base_url,
+        )
+
+    def require_slack(self, *, socket: bool) -> None:
+        """The settings ``serve`` needs: HTTP mode verifies signatures; Socket Mode needs xapp-."""
+        if self.bot_token is None:
+            raise ConfigError("SLACK_BOT_TOKEN is not set (the xoxb- token from OAuth & Permissions)")
+        if socket:
+            if self.app_token is None:
+                raise ConfigError(
+                    "SLACK_APP_TOKEN is not set (an xapp- token with connections:write, "
+                    "needed by --socket)"
+                )
+        elif self.signing_secret is None:
+            raise ConfigError("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")
+
+
+def _require_http_url(name: str, value: str) -> None:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL, not {value!r}")

@@ -1,0 +1,198 @@
+"""``/track`` text -> a typed command. Pure: no database, no Slack.
+
+Project and task names are resolved later against the database; the parser only splits the
+text into the words the grammar names.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from bot.errors import UserError
+
+MAX_ENTRY_SECONDS = 24 * 3600
+
+USAGE = {
+    "start": "`/track start <project> [task] [description]`, e.g. `/track start ACME-WEB Design \"homepage wireframes\"`",
+    "stop": "`/track stop`",
+    "status": "`/track status`",
+    "log": "`/track log <duration> <project> [task] [description] [on <date>]`, e.g. `/track log 1h30m ACME-WEB Build fixed the footer on yesterday`",
+    "today": "`/track today`",
+    "week": "`/track week`",
+    "help": "`/track help`",
+}
+SUBCOMMANDS = tuple(USAGE)
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+DURATION_FORMS = "`90m`, `1h30m`, `1.5h`, `1:30` or `0.1h`"
+DATE_FORMS = "`YYYY-MM-DD`, `today`, `yesterday` or a weekday such as `monday`"
+
+_HOURS_MINUTES = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+)m(?:in)?)?$")
+_CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Start:
+    project: str
+    rest: list[str] = field(default_factory=list)  # [task] [description words]
+
+
+@dataclass(frozen=True)
+class Stop:
+    pass
+
+
+@dataclass(frozen=True)
+class Status:
+    pass
+
+
+@dataclass(frozen=True)
+class Log:
+    seconds: int
+    project: str
+    rest: list[str]
+    day: date
+
+
+@dataclass(frozen=True)
+class Report:
+    period: str  # "today" or "week"
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+Command = Start | Stop | Status | Log | Report | Help
+
+
+def split_words(text: str) -> list[str]:
+    """Split like a shell: quotes group words. Slack may turn quotes into curly ones."""
+    normalized = (
+        text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2018", "'").replace("\u2019", "'")
+    )
+    lexer = shlex.shlex(normalized, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    # Apostrophes in descriptions ("client's") are common; only double quotes group words.
+    lexer.quotes = '"'
+    lexer.escape = ""
+    try:
+        return list(lexer)
+    except ValueError:
+        raise UserError("There is an opening `\"` without a closing one.") from None
+
+
+def parse_duration(word: str) -> int:
+    """``90m``, ``1h30m``, ``1.5h``, ``1:30``, ``0.1h`` -> whole seconds (0 < s <= 24 h)."""
+    token = word.strip().lower()
+    seconds: Decimal | int | None = None
+    clock = _CLOCK.match(token)
+    if clock:
+        seconds = int(clock.group(1)) * 3600 + int(clock.group(2)) * 60
+    else:
+        match = _HOURS_MINUTES.match(token)
+        if match and (match.group(1) or match.group(2)):
+            hours = Decimal(match.group(1) or 0)
+            minutes = int(match.group(2) or 0)
+            seconds = hours * 3600 + minutes * 60
+    if seconds is None:
+        raise UserError(f"`{word}` is not a duration. Write it as {DURATION_FORMS}.")
+    whole = int(Decimal(seconds).quantize(Decimal(1), ROUND_HALF_UP))
+    if whole <= 0:
+        raise UserError(f"`{word}` is zero; an entry needs some time. Write it as {DURATION_FORMS}.")
+    if whole > MAX_ENTRY_SECONDS:
+        raise UserError(f"`{word}` is more than 24 hours; one entry covers at most 24 hours.")
+    return whole
+
+
+def looks_like_date(word: str) -> bool:
+    w = word.lower()
+    return bool(_ISO_DATE.match(w)) or w in ("today", "yesterday", "tomorrow") or _weekday(w) is not None
+
+
+def _weekday(word: str) -> int | None:
+    if len(word) < 3:
+        return None
+    for index, name in enumerate(WEEKDAYS):
+        if name.startswith(word):
+            return index
+    return None
+
+
+def parse_date(word: str, today: date) -> date:
+    """``YYYY-MM-DD``, ``today``, ``yesterday`` or a weekday (the most recent past one)."""
+    w = word.strip().lower()
+    if w == "today":
+        return today
+    if w == "yesterday":
+        return today - timedelta(days=1)
+    weekday = _weekday(w)
+    if weekday is not None:
+        back = (today.weekday() - weekday) % 7 or 7
+        return today - timedelta(days=back)
+    if _ISO_DATE.match(w):
+        try:
+            day = date.fromisoformat(w)
+        except ValueError:
+            raise UserError(f"`{word}` is not a real date. Write it as {DATE_FORMS}.") from None
+        if day > today:
+            raise UserError(f"`{word}` is in the future; you can only log time already worked.")
+        return day
+    if w == "tomorrow":
+        raise UserError("`tomorrow` is in the future; you can only log time already worked.")
+    raise UserError(f"`{word}` is not a date. Write it as {DATE_FORMS}.")
+
+
+def parse(text: str, today: date) -> Command:
+    """Parse the text after ``/track``; ``today`` is today in the person's timezone."""
+    words = split_words(text)
+    if not words:
+        return Help()
+    sub, args = words[0].lower(), words[1:]
+    if sub == "start":
+        if not args:
+            raise UserError("Which project? Name it after `start`.", usage=USAGE["start"])
+        return Start(project=args[0], rest=args[1:])
+    if sub in ("stop", "status", "today", "week", "help"):
+        if args:
+            raise UserError(f"`/track {sub}` takes no arguments.", usage=USAGE[sub])
+        return {"stop": Stop(), "status": Status(), "help": Help()}.get(sub) or Report(sub)
+    if sub == "log":
+        return _parse_log(args, today)
+    raise UserError(
+        f"`{words[0]}` is not a /track command. Try one of: "
+        + ", ".join(f"`{s}`" for s in SUBCOMMANDS)
+        + ".",
+        usage="`/track help` shows each one with an example.",
+    )
+
+
+def _parse_log(args: list[str], today: date) -> Log:
+    if len(args) < 2:
+        raise UserError("`/track log` needs a duration and a project.", usage=USAGE["log"])
+    try:
+        seconds = parse_duration(args[0])
+    except UserError as err:
+        raise UserError(err.message, usage=USAGE["log"]) from None
+    project, rest = args[1], args[2:]
+    day = today
+    if len(rest) >= 2 and rest[-2].lower() == "on" and looks_like_date(rest[-1]):
+        try:
+            day = parse_date(rest[-1], today)
+        except UserError as err:
+            raise UserError(err.message, usage=USAGE["log"]) from None
+        rest = rest[:-2]
+    return Log(seconds=seconds, project=project, rest=rest, day=day)
+
+
+def quote(words: list[str]) -> str:
+    return shlex.join(words)

@@ -1,0 +1,61 @@
+"""``punchcard serve``: migrate, build the app, and serve it over HTTP or Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+
+from bot.app import create_app
+from bot.config import ConfigError, Settings
+from bot.context import Deps
+from storage.db import make_engine, make_sessionmaker, ping
+from storage.migrate import upgrade
+
+logger = logging.getLogger(__name__)
+
+# Worker threads for Bolt dispatch: each holds one request; the DB pool matches it.
+DISPATCH_THREADS = 32
+
+
+def serve(settings: Settings, *, host: str, port: int, socket: bool) -> int:
+    settings.require_slack(socket=socket)
+    engine = make_engine(settings.database_url)
+    try:
+        ping(engine)
+    except Exception as err:
+        raise ConfigError(f"DATABASE_URL: cannot open the database: {err}") from None
+    upgrade(engine)
+    deps = Deps(sessions=make_sessionmaker(engine))
+    app = _build(settings, deps)
+    if socket:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        logger.info("Punchcard running in Socket Mode")
+        SocketModeHandler(app, settings.app_token).start()
+        return 0
+
+    import anyio.to_thread
+    import uvicorn
+
+    from bot.web import create_web_app
+
+    web = create_web_app(app, engine)
+
+    @web.on_event("startup")  # type: ignore[attr-defined]
+    async def _size_pool() -> None:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = DISPATCH_THREADS
+
+    logger.info("Punchcard listening on http://%s:%d/slack/events", host, port)
+    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
+    return 0
+
+
+def _build(settings: Settings, deps: Deps) -> App:
+    try:
+        return create_app(settings, deps)
+    except SlackApiError as err:
+        raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({err.response.get('error')})") from None
+    except Exception as err:  # BoltError from auth.test, or no route to SLACK_API_URL
+        raise ConfigError(f"SLACK_BOT_TOKEN could not be verified at {settings.slack_api_url}: {err}") from None

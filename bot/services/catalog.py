@@ -1,0 +1,54 @@
+"""Finding projects, tasks and work types by what people type."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.errors import UserError
+from storage import queries
+from storage.models import Project, Task, WorkType
+
+MAX_CANDIDATES = 10
+
+
+def find_project(session: Session, query: str) -> Project:
+    """By code or name, case-insensitive; an exact match wins, else a unique prefix."""
+    exact = queries.project_exact(session, query)
+    if len(exact) == 1:
+        return exact[0]
+    candidates = exact or queries.projects_matching(session, query, limit=MAX_CANDIDATES + 1)
+    if not candidates:
+        raise UserError(
+            f"No active project matches `{query}`. Use a project's code or name "
+            "(a unique beginning is enough; quote names with spaces)."
+        )
+    if len(candidates) == 1:
+        return candidates[0]
+    shown = candidates[:MAX_CANDIDATES]
+    listing = "\n".join(f"• `{p.code}` {p.name}" for p in shown)
+    more = "\n…and more; type more of the name." if len(candidates) > MAX_CANDIDATES else ""
+    raise UserError(f"`{query}` matches more than one project:\n{listing}{more}")
+
+
+def take_task(session: Session, project: Project, rest: list[str]) -> tuple[Task | None, list[str]]:
+    """The first word is a task if it names one of the project's tasks; else it is description."""
+    if rest:
+        task = queries.task_named(session, project.id, rest[0])
+        if task is not None:
+            return task, rest[1:]
+    return None, rest
+
+
+WORK_TYPE_PREFIX = "type:"
+
+
+def take_work_type(session: Session, rest: list[str]) -> tuple[WorkType | None, list[str]]:
+    """A ``type:Name`` word anywhere in the text sets the work type."""
+    for index, word in enumerate(rest):
+        if word.lower().startswith(WORK_TYPE_PREFIX):
+            name = word[len(WORK_TYPE_PREFIX) :]
+            work_type = queries.work_type_named(session, name)
+            if work_type is None:
+                raise UserError(f"`{name}` is not a work type of this workspace.")
+            return work_type, rest[:index] + rest[index + 1 :]
+    return None, rest

@@ -1,0 +1,67 @@
+"""Carry out a parsed ``/track`` command for a person. No Slack here: results are plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot import parsing
+from bot.services import catalog, entries, reports, timers
+from bot.services.timers import Running, SavedEntry, Started
+from storage.models import Person, Project, Task, TimeEntry
+
+
+@dataclass(frozen=True)
+class Logged:
+    entry: TimeEntry
+    project: Project
+    task: Task | None
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    running: Running | None
+    today_seconds: int
+
+
+@dataclass(frozen=True)
+class HelpResult:
+    pass
+
+
+Result = Started | SavedEntry | Logged | StatusResult | reports.Period | HelpResult
+
+
+def execute(session: Session, person: Person, command: parsing.Command, *, now: datetime) -> Result:
+    match command:
+        case parsing.Start(project=query, rest=rest):
+            project = catalog.find_project(session, query)
+            task, rest = catalog.take_task(session, project, rest)
+            work_type, rest = catalog.take_work_type(session, rest)
+            return timers.start(
+                session, person, project=project, task=task, work_type=work_type,
+                description=" ".join(rest), now=now,
+            )
+        case parsing.Stop():
+            return timers.stop(session, person, now=now)
+        case parsing.Status():
+            return StatusResult(
+                running=timers.running(session, person, now=now),
+                today_seconds=reports.today_seconds(session, person, now=now),
+            )
+        case parsing.Log(seconds=seconds, project=query, rest=rest, day=day):
+            project = catalog.find_project(session, query)
+            task, rest = catalog.take_task(session, project, rest)
+            work_type, rest = catalog.take_work_type(session, rest)
+            entry = entries.log(
+                session, person, project=project, task=task, work_type=work_type,
+                description=" ".join(rest), day=day, seconds=seconds, now=now,
+            )
+            return Logged(entry=entry, project=project, task=task)
+        case parsing.Report(period=label):
+            return reports.period(session, person, label=label, now=now)
+        case parsing.Help():
+            return HelpResult()
+    raise AssertionError(f"unhandled command {command!r}")

@@ -1,0 +1,42 @@
+"""The one place WebClients are made: Settings' API URL, and 429s retried after Retry-After."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.services.people import ProfileLookup, SlackProfile
+
+logger = logging.getLogger(__name__)
+
+
+def make_client(token: str | None, api_url: str, *, timeout: int = 10) -> WebClient:
+    client = WebClient(token=token, base_url=api_url, timeout=timeout)
+    # The default handlers retry connection errors only; Slack's 429s need this one.
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    return client
+
+
+def profile_lookup(client: WebClient) -> ProfileLookup:
+    """users.info as a :data:`bot.services.people.ProfileLookup`; failures give None."""
+
+    def lookup(slack_id: str) -> SlackProfile | None:
+        try:
+            user = client.users_info(user=slack_id)["user"]
+        except (SlackApiError, SlackClientError, KeyError, TypeError) as err:
+            logger.warning("users.info failed for %s: %s", slack_id, err)
+            return None
+        profile = user.get("profile") or {}
+        name = (
+            user.get("real_name")
+            or profile.get("real_name")
+            or profile.get("display_name")
+            or user.get("name")
+            or slack_id
+        )
+        return SlackProfile(name=name, timezone=user.get("tz"))
+
+    return lookup

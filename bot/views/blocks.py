@@ -1,0 +1,76 @@
+"""Small Block Kit helpers and the platform's limits, so every view stays within them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_SECTION_TEXT = 3000
+MAX_CONTEXT_ELEMENTS = 10
+MAX_FALLBACK_TEXT = 4000
+
+Block = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """mrkdwn escaping: user text must not turn into links or mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int, more: str = "…") -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - len(more)] + more
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}}
+
+
+def context(*texts: str) -> Block:
+    return {
+        "type": "context",
+        "elements": [
+            {"type": "mrkdwn", "text": truncate(t, MAX_SECTION_TEXT)} for t in texts[:MAX_CONTEXT_ELEMENTS]
+        ],
+    }
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, 150)}}
+
+
+def pack_lines(lines: list[str], *, budget_blocks: int, more_label: str) -> list[Block]:
+    """Lines into as few sections as fit, at most ``budget_blocks``; the rest becomes a count."""
+    blocks: list[Block] = []
+    current: list[str] = []
+    size = 0
+    for index, line in enumerate(lines):
+        line = truncate(line, MAX_SECTION_TEXT - 100)
+        if size + len(line) + 1 > MAX_SECTION_TEXT - 100:
+            if len(blocks) == budget_blocks - 1:
+                remaining = len(lines) - index
+                current.append(f"_…and {remaining} more {more_label}_")
+                blocks.append(section("\n".join(current)))
+                return blocks
+            blocks.append(section("\n".join(current)))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    if current:
+        blocks.append(section("\n".join(current)))
+    return blocks
+
+
+def message(text: str, blocks: list[Block] | None = None, *, ephemeral: bool = True) -> dict[str, Any]:
+    msg: dict[str, Any] = {"text": truncate(text, MAX_FALLBACK_TEXT)}
+    if blocks:
+        msg["blocks"] = blocks[:MAX_MESSAGE_BLOCKS]
+    if ephemeral:
+        msg["response_type"] = "ephemeral"
+    return msg

@@ -1,0 +1,173 @@
+"""What ``/track`` answers, built from service results. Pure functions of plain values."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from bot import parsing
+from bot.services import policy, reports
+from bot.services.clock import format_hours, local_time
+from bot.services.timers import Running, SavedEntry, Started
+from bot.services.track import HelpResult, Logged, Result, StatusResult
+from bot.views.blocks import context, escape, message, pack_lines, section
+from storage.models import Person, Project, Task
+
+Message = dict[str, Any]
+
+
+def work_label(project: Project, task: Task | None, description: str = "") -> str:
+    label = f"*{escape(project.code)}* {escape(project.name)}"
+    if task is not None:
+        label += f" › {escape(task.name)}"
+    if description:
+        label += f" — {escape(description)}"
+    return label
+
+
+def _clock(person: Person, instant: Any) -> str:
+    return local_time(instant, person.timezone).strftime("%H:%M")
+
+
+def _saved_text(saved: SavedEntry) -> str:
+    e = saved.entry
+    return f"Saved {format_hours(e.duration_seconds)} on {work_label(saved.project, saved.task, e.description)}"
+
+
+def _missing_text(saved: SavedEntry) -> str | None:
+    if not saved.missing:
+        return None
+    hint = " (add `type:<name>` when you start)" if "work_type" in saved.missing else ""
+    return (
+        f":warning: This entry still needs {policy.describe(saved.missing)}{hint}: "
+        "add it before you submit this period for approval."
+    )
+
+
+def render(person: Person, result: Result) -> Message:
+    match result:
+        case Started():
+            return started(person, result)
+        case SavedEntry():
+            return stopped(result)
+        case Logged():
+            return logged(result)
+        case StatusResult():
+            return status(person, result)
+        case reports.Period():
+            return period(person, result)
+        case HelpResult():
+            return help_message()
+    raise AssertionError(f"no view for {result!r}")
+
+
+def started(person: Person, result: Started) -> Message:
+    lines = []
+    if result.saved is not None:
+        lines.append(_saved_text(result.saved) + ".")
+        missing = _missing_text(result.saved)
+        if missing:
+            lines.append(missing)
+    now_running = work_label(result.project, result.task, result.timer.description)
+    lines.insert(0, f":stopwatch: Timer running on {now_running} since {_clock(person, result.timer.started_at)}.")
+    if not result.timer.billable:
+        lines.append("_Non-billable._")
+    return message(lines[0] if len(lines) == 1 else "\n".join(lines), [section("\n".join(lines))])
+
+
+def stopped(saved: SavedEntry) -> Message:
+    lines = [f":white_check_mark: {_saved_text(saved)}."]
+    missing = _missing_text(saved)
+    if missing:
+        lines.append(missing)
+    return message("\n".join(lines), [section("\n".join(lines))])
+
+
+def logged(result: Logged) -> Message:
+    e = result.entry
+    text = (
+        f":white_check_mark: Logged {format_hours(e.duration_seconds)} on "
+        f"{work_label(result.project, result.task, e.description)} for {_day(e.date)}."
+    )
+    if not e.billable:
+        text += " _Non-billable._"
+    return message(text, [section(text)])
+
+
+def _day(day: date) -> str:
+    return day.strftime("%a %d %b %Y")
+
+
+def running_line(person: Person, run: Running) -> str:
+    return (
+        f":stopwatch: Running: {work_label(run.project, run.task, run.timer.description)} — "
+        f"{format_hours(run.elapsed_seconds)} since {_clock(person, run.timer.started_at)}"
+    )
+
+
+def status(person: Person, result: StatusResult) -> Message:
+    total = result.today_seconds + (result.running.elapsed_seconds if result.running else 0)
+    first = running_line(person, result.running) if result.running else "No timer is running."
+    text = f"{first}\nToday: {format_hours(total)} tracked."
+    return message(text, [section(first), context(f"Today: *{format_hours(total)}* tracked")])
+
+
+def period(person: Person, result: reports.Period) -> Message:
+    title = (
+        f"Today, {_day(result.first)}"
+        if result.label == "today"
+        else f"Week of {_day(result.first)} – {_day(result.last)}"
+    )
+    by_day: dict[date, list[str]] = defaultdict(list)
+    for line in result.lines:
+        e = line.entry
+        flag = "" if e.billable else " _(non-billable)_"
+        by_day[e.date].append(
+            f"`{format_hours(e.duration_seconds):>5}` {work_label(line.project, line.task, e.description)}{flag}"
+        )
+    text_lines: list[str] = []
+    for day in sorted(by_day):
+        if result.label == "week":
+            day_total = sum(ln.entry.duration_seconds for ln in result.lines if ln.entry.date == day)
+            text_lines.append(f"*{_day(day)}* — {format_hours(day_total)}")
+        text_lines.extend(by_day[day])
+    if not text_lines:
+        text_lines.append("_No time tracked yet._")
+    summary = f"*{format_hours(result.total_seconds)}* tracked, {format_hours(result.billable_seconds)} billable"
+    if result.scheduled_seconds:
+        summary += f" · scheduled {format_hours(result.scheduled_seconds)}"
+        gap = result.scheduled_seconds - result.total_seconds
+        summary += f" ({format_hours(gap)} to go)" if gap > 0 else " (schedule met)"
+    blocks = [section(f"*{title}*")]
+    blocks += pack_lines(text_lines, budget_blocks=45, more_label="entries")
+    if result.running:
+        blocks.append(section(running_line(person, result.running)))
+    blocks.append(context(summary))
+    return message(f"{title}: {format_hours(result.total_seconds)} tracked", blocks)
+
+
+HELP_LINES = [
+    ("start", "Start a timer (a running one is saved first)", "/track start ACME-WEB Design homepage wireframes"),
+    ("stop", "Stop the timer and save the entry", "/track stop"),
+    ("status", "What is running, and today's total", "/track status"),
+    ("log", "Log time by hand; `on <date>` for another day", "/track log 1h30m ACME-WEB Build fixed the footer on yesterday"),
+    ("today", "Today's entries against your schedule", "/track today"),
+    ("week", "This week's entries against your schedule", "/track week"),
+    ("help", "This list", "/track help"),
+]
+
+
+def help_message() -> Message:
+    lines = [f"*{name}* — {what}\n`{example}`" for name, what, example in HELP_LINES]
+    notes = (
+        "Projects by code or name (a unique beginning is enough; quote names with spaces). "
+        "The word after the project is a task when it names one. Durations: "
+        + parsing.DURATION_FORMS + ". Dates: " + parsing.DATE_FORMS + ". "
+        "Add `type:<work type>` to set a work type."
+    )
+    return message("How to use /track", [section("\n".join(lines)), context(notes)])
+
+
+def error(text: str) -> Message:
+    return message(f":warning: {text}", [section(f":warning: {text}")])

@@ -1,0 +1,55 @@
+"""The HTTP front door: Bolt's endpoint with dispatch in a thread pool, and /healthz.
+
+Bolt's stock Starlette adapter calls the blocking ``App.dispatch`` on the event loop, which
+serialises requests; here each dispatch runs on a worker thread instead.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_bolt.request import BoltRequest
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from storage.db import ping
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+def create_web_app(app: App, engine: Engine) -> Starlette:
+    async def slack_events(request: Request) -> Response:
+        body = (await request.body()).decode("utf-8", errors="replace")
+        bolt_request = BoltRequest(
+            body=body,
+            query=request.url.query,
+            headers={k: v for k, v in request.headers.items()},
+        )
+        bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+        return Response(
+            status_code=bolt_response.status,
+            content=bolt_response.body,
+            headers={k: v[0] for k, v in bolt_response.headers.items() if v},
+        )
+
+    async def healthz(_request: Request) -> Response:
+        try:
+            await run_in_threadpool(ping, engine)
+        except Exception as err:  # any database failure means "not healthy"
+            logger.warning("healthz: database unreachable: %s", err)
+            return JSONResponse({"ok": False, "database": "unreachable"}, status_code=503)
+        return JSONResponse({"ok": True})
+
+    return Starlette(
+        routes=[
+            Route(EVENTS_PATH, slack_events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )

@@ -1,0 +1,22 @@
+"""Typed SQLAlchemy 2 models, one module per aggregate."""
+
+from storage.models.base import Base, UTCDateTime
+from storage.models.org import BillingType, Client, Person, Project, Role, Task, WorkType, Workspace
+from storage.models.time import EntrySource, EntryStatus, RunningTimer, TimeEntry
+
+__all__ = [
+    "Base",
+    "BillingType",
+    "Client",
+    "EntrySource",
+    "EntryStatus",
+    "Person",
+    "Project",
+    "Role",
+    "RunningTimer",
+    "Task",
+    "TimeEntry",
+    "UTCDateTime",
+    "WorkType",
+    "Workspace",
+]

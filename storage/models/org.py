@@ -1,0 +1,122 @@
+"""The firm's set-up: workspace settings, people, clients, projects (matters), tasks, work types."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base, Hours, Money, Timestamps
+
+
+def str_enum(cls: type[StrEnum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, length=20, validate_strings=True,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    PARTNER = "partner"
+    ADMIN = "admin"
+
+
+class BillingType(StrEnum):
+    HOURLY = "hourly"
+    FIXED_FEE = "fixed_fee"
+    NON_BILLABLE = "non_billable"
+
+
+class Workspace(Timestamps, Base):
+    """Firm-wide settings. There is one row (id 1)."""
+
+    __tablename__ = "workspace"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    billing_increment_minutes: Mapped[int] = mapped_column(Integer, default=1)
+    required_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Person(Timestamps, Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slack_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), default=Role.MEMBER)
+    timezone: Mapped[str] = mapped_column(String(64))
+    # True when the timezone came from the import: Slack's profile never overrides it.
+    timezone_from_import: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Seconds of expected work per weekday, keys mon..sun; empty means no schedule.
+    schedule: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    rate: Mapped[Decimal | None] = mapped_column(Money())
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Client(Timestamps, Base):
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    billing_channel: Mapped[str | None] = mapped_column(String(32))
+    rate: Mapped[Decimal | None] = mapped_column(Money())
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    projects: Mapped[list[Project]] = relationship(back_populates="client", lazy="raise")
+
+
+class Project(Timestamps, Base):
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("client_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    billing_type: Mapped[BillingType] = mapped_column(
+        str_enum(BillingType, "billing_type"), default=BillingType.HOURLY
+    )
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    alert_channel: Mapped[str | None] = mapped_column(String(32))
+    budget_hours: Mapped[Decimal | None] = mapped_column(Hours())
+    budget_amount: Mapped[Decimal | None] = mapped_column(Money())
+    rate: Mapped[Decimal | None] = mapped_column(Money())
+    # Per-project override of the workspace's required-field policy (None: use the workspace's).
+    required_fields: Mapped[list[str] | None] = mapped_column(JSON)
+    notes: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    client: Mapped[Client] = relationship(back_populates="projects", lazy="raise")
+    tasks: Mapped[list[Task]] = relationship(back_populates="project", lazy="raise")
+
+
+class Task(Timestamps, Base):
+    """A phase or service type within a project."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    rate: Mapped[Decimal | None] = mapped_column(Money())
+    budget_hours: Mapped[Decimal | None] = mapped_column(Hours())
+    budget_amount: Mapped[Decimal | None] = mapped_column(Money())
+    billable: Mapped[bool | None] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    project: Mapped[Project] = relationship(back_populates="tasks", lazy="raise")
+
+
+class WorkType(Timestamps, Base):
+    __tablename__ = "work_types"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+

@@ -1,0 +1,85 @@
+"""Tracked time: saved entries and the running timers they come from."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, CheckConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base, Timestamps, UTCDateTime
+from storage.models.org import Person, Project, Task, WorkType, str_enum
+
+
+class EntryStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    BILLED = "billed"
+
+
+class EntrySource(StrEnum):
+    TIMER = "timer"
+    MANUAL = "manual"
+    IMPORT = "import"
+
+
+class TimeEntry(Timestamps, Base):
+    """Work done by one person on one project (and optionally task).
+
+    ``date`` is the day in the person's timezone when the work started; ``started_at`` and
+    ``ended_at`` are UTC instants when the entry came from a timer or a start/end pair,
+    else NULL. ``duration_seconds`` is the measured (raw) time in whole seconds.
+    """
+
+    __tablename__ = "time_entries"
+    __table_args__ = (
+        CheckConstraint("duration_seconds > 0", name="positive_duration"),
+        Index("ix_time_entries_person_date", "person_id", "date"),
+        Index("ix_time_entries_project_date", "project_id", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    work_type_id: Mapped[int | None] = mapped_column(ForeignKey("work_types.id"))
+    date: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duration_seconds: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text, default="")
+    billable: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[EntryStatus] = mapped_column(
+        str_enum(EntryStatus, "entry_status"), default=EntryStatus.DRAFT
+    )
+    source: Mapped[EntrySource] = mapped_column(
+        str_enum(EntrySource, "entry_source"), default=EntrySource.MANUAL
+    )
+
+    person: Mapped[Person] = relationship(lazy="raise")
+    project: Mapped[Project] = relationship(lazy="raise")
+    task: Mapped[Task | None] = relationship(lazy="raise")
+    work_type: Mapped[WorkType | None] = relationship(lazy="raise")
+
+
+class RunningTimer(Timestamps, Base):
+    """At most one per person (unique key), persisted so a restart loses nothing."""
+
+    __tablename__ = "running_timers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    work_type_id: Mapped[int | None] = mapped_column(ForeignKey("work_types.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    billable: Mapped[bool] = mapped_column(Boolean)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Where the timer was started from (slash command, home, modal), for support.
+    origin: Mapped[str] = mapped_column(String(32), default="command")
+
+    project: Mapped[Project] = relationship(lazy="raise")
+    task: Mapped[Task | None] = relationship(lazy="raise")
