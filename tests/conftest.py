@@ -1,0 +1,191 @@
+"""Fixtures: a database per backend (SQLite file, and PostgreSQL when configured), a frozen
+clock, the fake Slack Web API, and the real app served over HTTP."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import make_engine, make_sessionmaker, normalize_url, session_scope
+from storage.migrate import upgrade
+from storage.models import Base
+
+# slack_sdk honours HTTPS_PROXY and ignores NO_PROXY: nothing here may leave 127.0.0.1.
+for _name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(_name, None)
+
+POSTGRES_URL = os.environ.get("PUNCHCARD_TEST_POSTGRES_URL")
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+FIRM_YAML = (Path(__file__).parent / "data" / "firm.yaml").read_text()
+
+
+def _postgres_database(base_url: str) -> Iterator[str]:
+    """A database of our own on the given server, dropped afterwards."""
+    admin = make_engine(base_url, isolation_level="AUTOCOMMIT")
+    name = f"punchcard_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(normalize_url(base_url)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+            ), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'punchcard.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PUNCHCARD_TEST_POSTGRES_URL is not set")
+    yield from _postgres_database(POSTGRES_URL)
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Iterator[Engine]:
+    """A migrated, empty database for each test."""
+    yield migrated_engine
+    with migrated_engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    with session_scope(sessions) as s:
+        yield s
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        with self._lock:
+            self.now = self.now + timedelta(**kwargs)
+            return self.now
+
+    def set(self, now: datetime) -> None:
+        with self._lock:
+            self.now = now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    # A Tuesday afternoon in New York, morning... evening in Berlin.
+    return Clock(datetime(2026, 11, 17, 15, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def firm(sessions: sessionmaker[Session], clock: Clock) -> None:
+    """The example firm from the issue: a partner, a member, Acme's website project."""
+    from bot.services.importer import import_yaml
+
+    with session_scope(sessions) as s:
+        import_yaml(s, FIRM_YAML, now=clock())
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[Any]:
+    from tests.fakeslack import FakeSlack
+
+    with FakeSlack() as fake:
+        yield fake
+
+
+@dataclass
+class RunningApp:
+    url: str
+    fake: Any
+    clock: Clock
+    sessions: sessionmaker[Session]
+
+    def track(self, text: str, *, user_id: str = "U0MEMBER") -> tuple[int, dict[str, Any]]:
+        """Send ``/track <text>`` as Slack would; returns the status and the JSON answer."""
+        import json
+
+        from tests.signing import command_body, post
+
+        body = command_body(text, user_id=user_id, response_url=self.fake.response_url())
+        status, _headers, payload = post(self.url + "/slack/events", body, SIGNING_SECRET)
+        return status, (json.loads(payload) if payload else {})
+
+    def say(self, text: str, *, user_id: str = "U0MEMBER") -> str:
+        status, answer = self.track(text, user_id=user_id)
+        assert status == 200, (status, answer)
+        return str(answer.get("text", ""))
+
+
+def start_server(app: Any, web: Any) -> tuple[str, Any, threading.Thread]:
+    import uvicorn
+
+    config = uvicorn.Config(web, host="127.0.0.1", port=0, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+@pytest.fixture
+def running_app(engine: Engine, sessions: sessionmaker[Session], fake_slack: Any, clock: Clock) -> Iterator[RunningApp]:
+    from bot.app import create_app
+    from bot.config import Settings
+    from bot.context import Deps
+    from bot.web import create_web_app
+
+    settings = Settings.from_env(
+        {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake_slack.url}
+    )
+    app = create_app(settings, Deps(sessions=sessions, clock=clock))
+    url, server, thread = start_server(app, create_web_app(app, engine))
+    yield RunningApp(url=url, fake=fake_slack, clock=clock, sessions=sessions)
+    server.should_exit = True
+    thread.join(timeout=10)
