@@ -76,10 +76,14 @@ class _Checker:
     def fail(self, where: str, message: str) -> None:
         self.errors.append(f"{where}: {message}")
 
-    def mapping(self, value: Any, where: str, allowed: set[str], required: set[str]) -> dict[str, Any]:
+    def mapping(
+        self, value: Any, where: str, allowed: set[str], required: set[str], name_key: str | None = None
+    ) -> dict[str, Any]:
         if not isinstance(value, dict):
             self.fail(where, f"expected a mapping with keys {sorted(required)}, got {_kind(value)}")
             return {}
+        if name_key and isinstance(value.get(name_key), (str, int)) and not isinstance(value.get(name_key), bool):
+            where = f"{where} ({value[name_key]})"
         for key in value:
             if key not in allowed:
                 self.fail(where, f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
@@ -229,7 +233,7 @@ def _validate(session: Session, data: dict[str, Any], check: _Checker) -> _Plan:
     seen_people: set[str] = set()
     for i, raw in enumerate(check.seq(data.get("people"), "people")):
         where = f"people[{i}]"
-        p = check.mapping(raw, where, PERSON_KEYS, {"slack_id", "name"})
+        p = check.mapping(raw, where, PERSON_KEYS, {"slack_id", "name"}, "slack_id")
         slack_id = check.text(p.get("slack_id"), where, "slack_id")
         if slack_id:
             where = f"people[{i}] ({slack_id})"
@@ -258,7 +262,7 @@ def _validate(session: Session, data: dict[str, Any], check: _Checker) -> _Plan:
     codes: dict[str, str] = {}
     for i, raw in enumerate(check.seq(data.get("clients"), "clients")):
         where = f"clients[{i}]"
-        c = check.mapping(raw, where, CLIENT_KEYS, {"name"})
+        c = check.mapping(raw, where, CLIENT_KEYS, {"name"}, "name")
         name = check.text(c.get("name"), where, "name")
         if name:
             where = f"clients[{i}] ({name})"
@@ -283,7 +287,7 @@ def _validate(session: Session, data: dict[str, Any], check: _Checker) -> _Plan:
     for i, raw in enumerate(check.seq(data.get("work_types"), "work_types")):
         where = f"work_types[{i}]"
         item = raw if isinstance(raw, dict) else {"name": raw}
-        w = check.mapping(item, where, WORK_TYPE_KEYS, {"name"})
+        w = check.mapping(item, where, WORK_TYPE_KEYS, {"name"}, "name")
         name = check.text(w.get("name"), where, "name")
         if name and name.lower() in seen_types:
             check.fail(where, f"work type {name!r} appears twice")
@@ -315,7 +319,7 @@ def _schedule(value: Any, where: str, check: _Checker) -> dict[str, int] | None:
 def _project(
     raw: Any, where: str, check: _Checker, known_people: set[str], codes: dict[str, str]
 ) -> dict[str, Any]:
-    p = check.mapping(raw, where, PROJECT_KEYS, {"name", "code"})
+    p = check.mapping(raw, where, PROJECT_KEYS, {"name", "code"}, "code")
     code = check.text(p.get("code"), where, "code")
     name = check.text(p.get("name"), where, "name")
     if code:
@@ -336,7 +340,7 @@ def _project(
     seen_tasks: set[str] = set()
     for k, raw_task in enumerate(check.seq(p.get("tasks"), f"{where} tasks")):
         twhere = f"{where} tasks[{k}]"
-        t = check.mapping(raw_task, twhere, TASK_KEYS, {"name"})
+        t = check.mapping(raw_task, twhere, TASK_KEYS, {"name"}, "name")
         tname = check.text(t.get("name"), twhere, "name")
         if tname and tname.lower() in seen_tasks:
             check.fail(twhere, f"task {tname!r} appears twice")

@@ -1,0 +1,157 @@
+"""/track over real HTTP, signed as Slack signs it, against the fake Slack Web API."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sqlalchemy import func, select
+
+from storage import queries
+from storage.db import session_scope
+from storage.models import RunningTimer, TimeEntry
+from tests.conftest import SIGNING_SECRET, RunningApp
+from tests.signing import command_body, post
+
+
+def entries(app: RunningApp) -> list[TimeEntry]:
+    with session_scope(app.sessions) as s:
+        return list(s.scalars(select(TimeEntry).order_by(TimeEntry.id)))
+
+
+def test_start_then_stop_saves_the_entry_and_says_so(firm: None, running_app: RunningApp) -> None:
+    answer = running_app.say('start ACME-WEB Design "homepage wireframes"')
+    assert "Timer running on *ACME-WEB* Website Redesign › Design — homepage wireframes" in answer
+    running_app.clock.advance(minutes=95)
+    answer = running_app.say("stop")
+    assert "Saved 1:35 on *ACME-WEB* Website Redesign › Design — homepage wireframes" in answer
+    [entry] = entries(running_app)
+    assert entry.duration_seconds == 95 * 60
+
+
+def test_answers_are_ephemeral_and_in_the_ack(firm: None, running_app: RunningApp) -> None:
+    status, answer = running_app.track("status")
+    assert status == 200
+    assert answer["response_type"] == "ephemeral"
+    assert "No timer is running" in answer["text"]
+    assert running_app.fake.calls_to("response_url") == []
+
+
+def test_starting_while_running_saves_the_running_one_first(firm: None, running_app: RunningApp) -> None:
+    running_app.say("start acme Design first")
+    running_app.clock.advance(minutes=30)
+    answer = running_app.say("start acme Build second")
+    assert "Timer running on *ACME-WEB* Website Redesign › Build — second" in answer
+    assert "Saved 0:30 on *ACME-WEB* Website Redesign › Design — first" in answer
+
+
+def test_stop_asks_for_a_missing_required_field_but_saves(firm: None, running_app: RunningApp) -> None:
+    running_app.say("start acme")
+    running_app.clock.advance(minutes=12)
+    answer = running_app.say("stop")
+    assert "Saved 0:12" in answer and "still needs a description" in answer
+    assert len(entries(running_app)) == 1
+
+
+def test_status_shows_running_timer_and_today_total(firm: None, running_app: RunningApp) -> None:
+    running_app.say("log 1h acme research")
+    running_app.say("start acme Build footer")
+    running_app.clock.advance(minutes=45)
+    answer = running_app.say("status")
+    assert "Running: *ACME-WEB* Website Redesign › Build — footer — 0:45" in answer
+    assert "Today: 1:45 tracked" in answer
+
+
+def test_log_and_week_against_schedule(firm: None, running_app: RunningApp) -> None:
+    assert "Logged 1:30" in running_app.say("log 1:30 acme Design wireframes on monday", user_id="U0PARTNER")
+    assert "Logged 6:00" in running_app.say("log 6h acme Build sprint", user_id="U0PARTNER")
+    status, week = running_app.track("week", user_id="U0PARTNER")
+    text = json.dumps(week["blocks"])
+    assert "Mon 16 Nov 2026" in text and "Tue 17 Nov 2026" in text
+    assert "*7:30* tracked" in text and "scheduled 40:00" in text and "32:30 to go" in text
+    status, today = running_app.track("today", user_id="U0PARTNER")
+    assert "6:00" in today["text"] and "wireframes" not in json.dumps(today["blocks"])
+
+
+def test_help_lists_every_subcommand_with_an_example(running_app: RunningApp, engine: object) -> None:
+    text = json.dumps(running_app.track("help")[1]["blocks"])
+    for sub in ("start", "stop", "status", "log", "today", "week", "help"):
+        assert f"/track {sub}" in text
+
+
+def test_bad_input_gets_a_clear_ephemeral_answer_and_writes_nothing(firm: None, running_app: RunningApp) -> None:
+    cases = {
+        "start nowhere": "No active project matches `nowhere`",
+        "log 1h": "needs a duration and a project",
+        "log 1x acme": "is not a duration",
+        "log 0m acme x": "is zero",
+        "log 25h acme x": "more than 24 hours",
+        "log 1h acme x on 2030-01-01": "in the future",
+        "dance": "is not a /track command",
+        "stop": "No timer is running",
+    }
+    for text, needle in cases.items():
+        status, answer = running_app.track(text)
+        assert status == 200
+        assert answer["response_type"] == "ephemeral"
+        assert needle in answer["text"], (text, answer["text"])
+    assert entries(running_app) == []
+
+
+def test_people_not_in_the_import_are_registered_from_users_info(firm: None, running_app: RunningApp) -> None:
+    running_app.fake.add_user("U0NEWBIE", real_name="Nina Newbie", tz="Asia/Tokyo")
+    running_app.say("log 1h acme onboarding", user_id="U0NEWBIE")
+    with session_scope(running_app.sessions) as s:
+        person = queries.person_by_slack_id(s, "U0NEWBIE")
+        assert person is not None
+        assert (person.name, person.timezone, person.role.value) == ("Nina Newbie", "Asia/Tokyo", "member")
+    assert len(running_app.fake.calls_to("users.info")) == 1
+    running_app.say("status", user_id="U0NEWBIE")
+    assert len(running_app.fake.calls_to("users.info")) == 1  # looked up once, on first use
+
+
+def test_imported_people_are_not_looked_up(firm: None, running_app: RunningApp) -> None:
+    running_app.say("status")
+    assert running_app.fake.calls_to("users.info") == []
+
+
+def test_rate_limited_users_info_is_retried_after_retry_after(firm: None, running_app: RunningApp) -> None:
+    running_app.fake.add_user("U0SLOW", real_name="Sam Slow", tz="Europe/Paris")
+    running_app.fake.rate_limit("users.info", times=1, retry_after=1)
+    started = time.monotonic()
+    running_app.say("status", user_id="U0SLOW")
+    assert time.monotonic() - started >= 1.0
+    with session_scope(running_app.sessions) as s:
+        person = queries.person_by_slack_id(s, "U0SLOW")
+        assert person is not None and person.name == "Sam Slow"
+    assert len(running_app.fake.calls_to("users.info")) == 2
+
+
+def test_forged_signature_is_refused_and_writes_nothing(firm: None, running_app: RunningApp) -> None:
+    body = command_body("log 1h acme forged")
+    status, _, _ = post(running_app.url + "/slack/events", body, "not-the-secret")
+    assert status == 401
+    stale = int(time.time()) - 600
+    status, _, _ = post(running_app.url + "/slack/events", body, SIGNING_SECRET, timestamp=stale)
+    assert status == 401
+    assert entries(running_app) == []
+
+
+def test_healthz_answers_once_the_database_is_reachable(running_app: RunningApp, engine: object) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(running_app.url + "/healthz", timeout=5) as response:
+        assert response.status == 200
+        assert json.loads(response.read()) == {"ok": True}
+
+
+def test_one_timer_per_person_under_concurrent_starts(firm: None, running_app: RunningApp) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda i: running_app.track(f"start acme task {i}"), range(8)))
+    assert all(status == 200 and "Timer running" in a["text"] for status, a in answers)
+    with session_scope(running_app.sessions) as s:
+        assert s.scalar(select(func.count()).select_from(RunningTimer)) == 1
+        # Every start but the last saved the one before it.
+        assert s.scalar(select(func.count()).select_from(TimeEntry)) == 7

@@ -1,0 +1,106 @@
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.services.importer import ImportError_, import_yaml
+from storage import queries
+from storage.db import session_scope
+from storage.models import Client, Person, Project, Task, WorkType
+from tests.conftest import FIRM_YAML, Clock
+
+
+def do_import(sessions: sessionmaker[Session], text: str, clock: Clock):  # type: ignore[no-untyped-def]
+    with session_scope(sessions) as s:
+        return import_yaml(s, text, now=clock())
+
+
+def counts(sessions: sessionmaker[Session]) -> dict[str, int]:
+    with session_scope(sessions) as s:
+        return {
+            m.__tablename__: int(s.scalar(select(func.count()).select_from(m)) or 0)
+            for m in (Person, Client, Project, Task, WorkType)
+        }
+
+
+def test_example_firm_imports_everything(engine: object, sessions: sessionmaker[Session], clock: Clock) -> None:
+    summary = do_import(sessions, FIRM_YAML, clock)
+    assert counts(sessions) == {"people": 2, "clients": 1, "projects": 1, "tasks": 2, "work_types": 3}
+    assert summary.created["projects"] == 1
+    with session_scope(sessions) as s:
+        ws = queries.workspace(s)
+        assert (ws.timezone, ws.currency, ws.billing_increment_minutes, ws.required_fields) == (
+            "America/New_York", "USD", 6, ["description"]
+        )
+        partner = queries.person_by_slack_id(s, "U0PARTNER")
+        assert partner is not None and partner.schedule["mon"] == 8 * 3600
+        assert partner.timezone_from_import
+        project = queries.project_exact(s, "acme-web")[0]
+        assert project.approver_id == partner.id and str(project.rate) == "250.0000"
+
+
+def test_import_is_idempotent(engine: object, sessions: sessionmaker[Session], clock: Clock) -> None:
+    do_import(sessions, FIRM_YAML, clock)
+    again = do_import(sessions, FIRM_YAML, clock)
+    assert counts(sessions) == {"people": 2, "clients": 1, "projects": 1, "tasks": 2, "work_types": 3}
+    assert "Nothing changed" in again.describe()
+
+
+def test_import_updates_in_place(engine: object, sessions: sessionmaker[Session], clock: Clock) -> None:
+    do_import(sessions, FIRM_YAML, clock)
+    summary = do_import(sessions, FIRM_YAML.replace("rate: 250", "rate: 275"), clock)
+    assert summary.updated["projects"] == 1
+    with session_scope(sessions) as s:
+        assert str(queries.project_exact(s, "ACME-WEB")[0].rate) == "275.0000"
+
+
+@pytest.mark.parametrize(
+    ("mutation", "needle"),
+    [
+        (("rate: 150}", "rate: 150, rte: 3}"), "people[1] (U0MEMBER): unknown key 'rte'"),
+        (("approver: U0PARTNER", "approver: U0NOBODY"), "approver 'U0NOBODY' is not a person"),
+        (("timezone: Europe/Berlin", "timezone: Mars/Olympus"), "people[1] (U0MEMBER): timezone 'Mars/Olympus'"),
+        (("role: partner", "role: boss"), "role 'boss'"),
+        (("billing: hourly", "billing: weekly"), "billing 'weekly'"),
+        (("rate: 400", "rate: -5"), "rate must be zero or more"),
+        (("rate: 400", "rate: lots"), "rate must be a number"),
+        (("billing_increment_minutes: 6", "billing_increment_minutes: 7"), "must divide 60"),
+        (("currency: USD, billing", "currency: dollars, billing"), "3-letter ISO 4217"),
+        (("required_fields: [description]", "required_fields: [colour]"), "'colour' is not one of"),
+        (("work_types: [", "widgets: 1\nwork_types: ["), "top level: unknown key 'widgets'"),
+    ],
+)
+def test_bad_file_names_the_problem_and_imports_nothing(
+    engine: object, sessions: sessionmaker[Session], clock: Clock, mutation: tuple[str, str], needle: str
+) -> None:
+    old, new = mutation
+    assert old in FIRM_YAML
+    with pytest.raises(ImportError_) as err:
+        do_import(sessions, FIRM_YAML.replace(old, new, 1), clock)
+    assert needle in err.value.message
+    assert counts(sessions) == {"people": 0, "clients": 0, "projects": 0, "tasks": 0, "work_types": 0}
+
+
+def test_duplicate_project_code_is_refused(engine: object, sessions: sessionmaker[Session], clock: Clock) -> None:
+    text = FIRM_YAML + "  - {name: Beta, projects: [{name: Other, code: acme-web}]}\n"
+    text = text.replace("work_types: [Research, Drafting, Meeting]\n", "") + "work_types: [Research]\n"
+    with pytest.raises(ImportError_, match="duplicate project code 'acme-web'"):
+        do_import(sessions, text, clock)
+    assert counts(sessions)["projects"] == 0
+
+
+def test_invalid_yaml_reports_the_line(engine: object, sessions: sessionmaker[Session], clock: Clock) -> None:
+    with pytest.raises(ImportError_, match="not valid YAML at line 3"):
+        do_import(sessions, "people:\n  - {slack_id: U1, name: [\n", clock)
+
+
+def test_import_timezone_wins_over_slack(
+    engine: object, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    from bot.services.people import SlackProfile, get_or_register
+
+    with session_scope(sessions) as s:
+        get_or_register(s, "U0MEMBER", now=clock(), lookup=lambda _i: SlackProfile("Max", "Asia/Tokyo"))
+    do_import(sessions, FIRM_YAML, clock)
+    with session_scope(sessions) as s:
+        person = queries.person_by_slack_id(s, "U0MEMBER")
+        assert person is not None and person.timezone == "Europe/Berlin" and person.name == "Max Member"
