@@ -27,8 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the bot (HTTP on --port, or --socket for Socket Mode)")
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
-    serve.add_argument("--host", default="127.0.0.1",
-                       help="address to bind (default 127.0.0.1; 0.0.0.0 behind a reverse proxy)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; 0.0.0.0 behind a reverse proxy)",
+    )
     serve.add_argument("--socket", action="store_true", help="Socket Mode (needs SLACK_APP_TOKEN)")
 
     db = sub.add_parser("db", help="database schema")

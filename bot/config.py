@@ -81,8 +81,7 @@ class Settings:
         if socket:
             if self.app_token is None:
                 raise ConfigError(
-                    "SLACK_APP_TOKEN is not set (an xapp- token with connections:write, "
-                    "needed by --socket)"
+                    "SLACK_APP_TOKEN is not set (an xapp- token with connections:write, needed by --socket)"
                 )
         elif self.signing_secret is None:
             raise ConfigError("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")

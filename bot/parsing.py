@@ -17,10 +17,16 @@ from bot.errors import UserError
 MAX_ENTRY_SECONDS = 24 * 3600
 
 USAGE = {
-    "start": "`/track start <project> [task] [description]`, e.g. `/track start ACME-WEB Design \"homepage wireframes\"`",
+    "start": (
+        "`/track start <project> [task] [description]`, "
+        'e.g. `/track start ACME-WEB Design "homepage wireframes"`'
+    ),
     "stop": "`/track stop`",
     "status": "`/track status`",
-    "log": "`/track log <duration> <project> [task] [description] [on <date>]`, e.g. `/track log 1h30m ACME-WEB Build fixed the footer on yesterday`",
+    "log": (
+        "`/track log <duration> <project> [task] [description] [on <date>]`, "
+        "e.g. `/track log 1h30m ACME-WEB Build fixed the footer on yesterday`"
+    ),
     "today": "`/track today`",
     "week": "`/track week`",
     "help": "`/track help`",
@@ -88,7 +94,7 @@ def split_words(text: str) -> list[str]:
     try:
         return list(lexer)
     except ValueError:
-        raise UserError("There is an opening `\"` without a closing one.") from None
+        raise UserError('There is an opening `"` without a closing one.') from None
 
 
 def parse_duration(word: str) -> int:
@@ -165,7 +171,8 @@ def parse(text: str, today: date) -> Command:
     if sub in ("stop", "status", "today", "week", "help"):
         if args:
             raise UserError(f"`/track {sub}` takes no arguments.", usage=USAGE[sub])
-        return {"stop": Stop(), "status": Status(), "help": Help()}.get(sub) or Report(sub)
+        simple: dict[str, Command] = {"stop": Stop(), "status": Status(), "help": Help()}
+        return simple.get(sub) or Report(sub)
     if sub == "log":
         return _parse_log(args, today)
     raise UserError(

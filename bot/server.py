@@ -58,4 +58,6 @@ def _build(settings: Settings, deps: Deps) -> App:
     except SlackApiError as err:
         raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({err.response.get('error')})") from None
     except Exception as err:  # BoltError from auth.test, or no route to SLACK_API_URL
-        raise ConfigError(f"SLACK_BOT_TOKEN could not be verified at {settings.slack_api_url}: {err}") from None
+        raise ConfigError(
+            f"SLACK_BOT_TOKEN could not be verified at {settings.slack_api_url}: {err}"
+        ) from None

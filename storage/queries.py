@@ -15,16 +15,17 @@ from storage.models import (
     RunningTimer,
     Task,
     TimeEntry,
-    WorkType,
     Workspace,
+    WorkType,
 )
 
 
 def workspace(session: Session) -> Workspace:
     ws = session.get(Workspace, 1)
     if ws is None:
-        ws = Workspace(id=1, name="", timezone="UTC", currency="USD",
-                       billing_increment_minutes=1, required_fields=[])
+        ws = Workspace(
+            id=1, name="", timezone="UTC", currency="USD", billing_increment_minutes=1, required_fields=[]
+        )
         session.add(ws)
         session.flush()
     return ws

@@ -42,9 +42,9 @@ def _postgres_database(base_url: str) -> Iterator[str]:
         yield make_url(normalize_url(base_url)).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ), {"n": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -175,14 +175,20 @@ def start_server(app: Any, web: Any) -> tuple[str, Any, threading.Thread]:
 
 
 @pytest.fixture
-def running_app(engine: Engine, sessions: sessionmaker[Session], fake_slack: Any, clock: Clock) -> Iterator[RunningApp]:
+def running_app(
+    engine: Engine, sessions: sessionmaker[Session], fake_slack: Any, clock: Clock
+) -> Iterator[RunningApp]:
     from bot.app import create_app
     from bot.config import Settings
     from bot.context import Deps
     from bot.web import create_web_app
 
     settings = Settings.from_env(
-        {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake_slack.url}
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake_slack.url,
+        }
     )
     app = create_app(settings, Deps(sessions=sessions, clock=clock))
     url, server, thread = start_server(app, create_web_app(app, engine))

@@ -49,7 +49,9 @@ def run_track(deps: Deps, client: WebClient, *, user_id: str, text: str) -> dict
     except Exception:
         ref = uuid.uuid4().hex[:8]
         logger.exception("/track failed (ref %s) for %s: %r", ref, user_id, text)
-        return views.error(f"Something went wrong on our side and nothing was saved (ref `{ref}`). Please try again.")
+        return views.error(
+            f"Something went wrong on our side and nothing was saved (ref `{ref}`). Please try again."
+        )
 
 
 def _execute(deps: Deps, client: WebClient, *, user_id: str, text: str, now: datetime) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -15,10 +16,13 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+@lru_cache(maxsize=1)
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def is_timezone(name: str) -> bool:
-    if not isinstance(name, str) or not name or name not in available_timezones():
-        return False
-    return True
+    return isinstance(name, str) and name in _timezones()
 
 
 def local_date(instant: datetime, tz: str) -> date:

@@ -14,8 +14,20 @@ from bot.services.clock import format_decimal_hours
 from storage import queries
 
 HEADER = [
-    "date", "person", "client", "project", "task", "description", "work_type", "hours",
-    "billable", "rate", "amount", "currency", "status", "invoice",
+    "date",
+    "person",
+    "client",
+    "project",
+    "task",
+    "description",
+    "work_type",
+    "hours",
+    "billable",
+    "rate",
+    "amount",
+    "currency",
+    "status",
+    "invoice",
 ]
 
 

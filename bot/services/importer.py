@@ -28,8 +28,17 @@ WORKSPACE_KEYS = {"name", "timezone", "currency", "billing_increment_minutes", "
 PERSON_KEYS = {"slack_id", "name", "role", "timezone", "rate", "schedule", "active"}
 CLIENT_KEYS = {"name", "currency", "billing_channel", "rate", "active", "projects"}
 PROJECT_KEYS = {
-    "name", "code", "billing", "approver", "alert_channel", "budget_hours", "budget_amount",
-    "rate", "required_fields", "active", "tasks",
+    "name",
+    "code",
+    "billing",
+    "approver",
+    "alert_channel",
+    "budget_hours",
+    "budget_amount",
+    "rate",
+    "required_fields",
+    "active",
+    "tasks",
 }
 TASK_KEYS = {"name", "rate", "budget_hours", "budget_amount", "billable", "active"}
 WORK_TYPE_KEYS = {"name", "active"}
@@ -46,9 +55,7 @@ class ImportError_(UserError):
     def __init__(self, errors: list[str]) -> None:
         shown = errors[:MAX_ERRORS]
         more = f"\n…and {len(errors) - MAX_ERRORS} more" if len(errors) > MAX_ERRORS else ""
-        super().__init__(
-            "Nothing was imported:\n" + "\n".join(f"- {e}" for e in shown) + more
-        )
+        super().__init__("Nothing was imported:\n" + "\n".join(f"- {e}" for e in shown) + more)
         self.errors = errors
 
 
@@ -82,7 +89,11 @@ class _Checker:
         if not isinstance(value, dict):
             self.fail(where, f"expected a mapping with keys {sorted(required)}, got {_kind(value)}")
             return {}
-        if name_key and isinstance(value.get(name_key), (str, int)) and not isinstance(value.get(name_key), bool):
+        if (
+            name_key
+            and isinstance(value.get(name_key), (str, int))
+            and not isinstance(value.get(name_key), bool)
+        ):
             where = f"{where} ({value[name_key]})"
         for key in value:
             if key not in allowed:
@@ -173,7 +184,8 @@ class _Checker:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "text"}.get(type(value), repr(value))
+    kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "text"}
+    return kinds.get(type(value), repr(value))
 
 
 def load(text: str) -> dict[str, Any]:
@@ -245,19 +257,19 @@ def _validate(session: Session, data: dict[str, Any], check: _Checker) -> _Plan:
         role = p.get("role", "member")
         if role not in {r.value for r in Role}:
             check.fail(where, f"role {role!r} must be one of member, partner, admin")
-        plan.people.append({
-            "slack_id": slack_id,
-            "name": check.text(p.get("name"), where, "name"),
-            "role": role,
-            "timezone": check.timezone(p.get("timezone"), where),
-            "rate": check.money(p.get("rate"), where, "rate"),
-            "schedule": _schedule(p.get("schedule"), where, check),
-            "active": check.flag(p.get("active"), where, "active"),
-        })
+        plan.people.append(
+            {
+                "slack_id": slack_id,
+                "name": check.text(p.get("name"), where, "name"),
+                "role": role,
+                "timezone": check.timezone(p.get("timezone"), where),
+                "rate": check.money(p.get("rate"), where, "rate"),
+                "schedule": _schedule(p.get("schedule"), where, check),
+                "active": check.flag(p.get("active"), where, "active"),
+            }
+        )
 
-    known_people = seen_people | {
-        sid for (sid,) in session.execute(select(Person.slack_id))
-    }
+    known_people = seen_people | {sid for (sid,) in session.execute(select(Person.slack_id))}
     seen_clients: set[str] = set()
     codes: dict[str, str] = {}
     for i, raw in enumerate(check.seq(data.get("clients"), "clients")):
@@ -269,18 +281,17 @@ def _validate(session: Session, data: dict[str, Any], check: _Checker) -> _Plan:
             if name.lower() in seen_clients:
                 check.fail(where, f"client {name!r} appears twice")
             seen_clients.add(name.lower())
-        client = {
+        projects: list[dict[str, Any]] = []
+        client: dict[str, Any] = {
             "name": name,
             "currency": check.currency(c.get("currency"), where),
             "billing_channel": check.channel(c.get("billing_channel"), where, "billing_channel"),
             "rate": check.money(c.get("rate"), where, "rate"),
             "active": check.flag(c.get("active"), where, "active"),
-            "projects": [],
+            "projects": projects,
         }
         for j, raw_project in enumerate(check.seq(c.get("projects"), f"{where} projects")):
-            client["projects"].append(
-                _project(raw_project, f"{where} projects[{j}]", check, known_people, codes)
-            )
+            projects.append(_project(raw_project, f"{where} projects[{j}]", check, known_people, codes))
         plan.clients.append(client)
 
     seen_types: set[str] = set()
@@ -346,14 +357,16 @@ def _project(
             check.fail(twhere, f"task {tname!r} appears twice")
         if tname:
             seen_tasks.add(tname.lower())
-        tasks.append({
-            "name": tname,
-            "rate": check.money(t.get("rate"), twhere, "rate"),
-            "budget_hours": check.money(t.get("budget_hours"), twhere, "budget_hours"),
-            "budget_amount": check.money(t.get("budget_amount"), twhere, "budget_amount"),
-            "billable": check.flag(t.get("billable"), twhere, "billable"),
-            "active": check.flag(t.get("active"), twhere, "active"),
-        })
+        tasks.append(
+            {
+                "name": tname,
+                "rate": check.money(t.get("rate"), twhere, "rate"),
+                "budget_hours": check.money(t.get("budget_hours"), twhere, "budget_hours"),
+                "budget_amount": check.money(t.get("budget_amount"), twhere, "budget_amount"),
+                "billable": check.flag(t.get("billable"), twhere, "billable"),
+                "active": check.flag(t.get("active"), twhere, "active"),
+            }
+        )
     return {
         "name": name,
         "code": code,
@@ -397,14 +410,21 @@ def _apply(session: Session, plan: _Plan, *, now: datetime) -> ImportSummary:
             values["timezone_from_import"] = True
         if person is None:
             person = Person(
-                slack_id=p["slack_id"], name=p["name"], role=values["role"],
+                slack_id=p["slack_id"],
+                name=p["name"],
+                role=values["role"],
                 timezone=p["timezone"] or queries.workspace(session).timezone,
-                timezone_from_import=p["timezone"] is not None, schedule=p["schedule"] or {},
-                rate=p["rate"], active=True if p["active"] is None else p["active"], **stamp,
+                timezone_from_import=p["timezone"] is not None,
+                schedule=p["schedule"] or {},
+                rate=p["rate"],
+                active=True if p["active"] is None else p["active"],
+                **stamp,
             )
             session.add(person)
             summary.created["people"] += 1
-        elif _set(person, values, ["name", "role", "timezone", "timezone_from_import", "rate", "schedule", "active"]):
+        elif _set(
+            person, values, ["name", "role", "timezone", "timezone_from_import", "rate", "schedule", "active"]
+        ):
             person.updated_at = now
             summary.updated["people"] += 1
     session.flush()
@@ -415,8 +435,14 @@ def _apply(session: Session, plan: _Plan, *, now: datetime) -> ImportSummary:
     for c in plan.clients:
         client = clients.get(c["name"].lower())
         if client is None:
-            client = Client(name=c["name"], currency=c["currency"], billing_channel=c["billing_channel"],
-                            rate=c["rate"], active=True if c["active"] is None else c["active"], **stamp)
+            client = Client(
+                name=c["name"],
+                currency=c["currency"],
+                billing_channel=c["billing_channel"],
+                rate=c["rate"],
+                active=True if c["active"] is None else c["active"],
+                **stamp,
+            )
             session.add(client)
             session.flush()
             summary.created["clients"] += 1
@@ -431,11 +457,25 @@ def _apply(session: Session, plan: _Plan, *, now: datetime) -> ImportSummary:
                 "approver_id": person_ids.get(p["approver"]) if p["approver"] else None,
             }
             project = projects.get(p["code"].lower())
-            keys = ["name", "client_id", "billing_type", "approver_id", "alert_channel", "budget_hours",
-                    "budget_amount", "rate", "required_fields", "active"]
+            keys = [
+                "name",
+                "client_id",
+                "billing_type",
+                "approver_id",
+                "alert_channel",
+                "budget_hours",
+                "budget_amount",
+                "rate",
+                "required_fields",
+                "active",
+            ]
             if project is None:
-                project = Project(code=p["code"], **{k: values[k] for k in keys if k != "active"},
-                                  active=True if p["active"] is None else p["active"], **stamp)
+                project = Project(
+                    code=p["code"],
+                    **{k: values[k] for k in keys if k != "active"},
+                    active=True if p["active"] is None else p["active"],
+                    **stamp,
+                )
                 session.add(project)
                 session.flush()
                 summary.created["projects"] += 1
@@ -448,10 +488,18 @@ def _apply(session: Session, plan: _Plan, *, now: datetime) -> ImportSummary:
             for t in p["tasks"]:
                 task = existing.get(t["name"].lower())
                 if task is None:
-                    session.add(Task(project_id=project.id, name=t["name"], rate=t["rate"],
-                                     budget_hours=t["budget_hours"], budget_amount=t["budget_amount"],
-                                     billable=t["billable"],
-                                     active=True if t["active"] is None else t["active"], **stamp))
+                    session.add(
+                        Task(
+                            project_id=project.id,
+                            name=t["name"],
+                            rate=t["rate"],
+                            budget_hours=t["budget_hours"],
+                            budget_amount=t["budget_amount"],
+                            billable=t["billable"],
+                            active=True if t["active"] is None else t["active"],
+                            **stamp,
+                        )
+                    )
                     summary.created["tasks"] += 1
                 elif _set(task, t, ["rate", "budget_hours", "budget_amount", "billable", "active"]):
                     task.updated_at = now
@@ -461,7 +509,9 @@ def _apply(session: Session, plan: _Plan, *, now: datetime) -> ImportSummary:
     for w in plan.work_types:
         work_type = types.get(w["name"].lower())
         if work_type is None:
-            session.add(WorkType(name=w["name"], active=True if w["active"] is None else w["active"], **stamp))
+            session.add(
+                WorkType(name=w["name"], active=True if w["active"] is None else w["active"], **stamp)
+            )
             summary.created["work_types"] += 1
         elif _set(work_type, w, ["active"]):
             work_type.updated_at = now

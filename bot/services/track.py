@@ -41,8 +41,13 @@ def execute(session: Session, person: Person, command: parsing.Command, *, now: 
             task, rest = catalog.take_task(session, project, rest)
             work_type, rest = catalog.take_work_type(session, rest)
             return timers.start(
-                session, person, project=project, task=task, work_type=work_type,
-                description=" ".join(rest), now=now,
+                session,
+                person,
+                project=project,
+                task=task,
+                work_type=work_type,
+                description=" ".join(rest),
+                now=now,
             )
         case parsing.Stop():
             return timers.stop(session, person, now=now)
@@ -56,8 +61,15 @@ def execute(session: Session, person: Person, command: parsing.Command, *, now: 
             task, rest = catalog.take_task(session, project, rest)
             work_type, rest = catalog.take_work_type(session, rest)
             entry = entries.log(
-                session, person, project=project, task=task, work_type=work_type,
-                description=" ".join(rest), day=day, seconds=seconds, now=now,
+                session,
+                person,
+                project=project,
+                task=task,
+                work_type=work_type,
+                description=" ".join(rest),
+                day=day,
+                seconds=seconds,
+                now=now,
             )
             return Logged(entry=entry, project=project, task=task)
         case parsing.Report(period=label):

@@ -32,7 +32,9 @@ def _clock(person: Person, instant: Any) -> str:
 
 def _saved_text(saved: SavedEntry) -> str:
     e = saved.entry
-    return f"Saved {format_hours(e.duration_seconds)} on {work_label(saved.project, saved.task, e.description)}"
+    return (
+        f"Saved {format_hours(e.duration_seconds)} on {work_label(saved.project, saved.task, e.description)}"
+    )
 
 
 def _missing_text(saved: SavedEntry) -> str | None:
@@ -70,7 +72,9 @@ def started(person: Person, result: Started) -> Message:
         if missing:
             lines.append(missing)
     now_running = work_label(result.project, result.task, result.timer.description)
-    lines.insert(0, f":stopwatch: Timer running on {now_running} since {_clock(person, result.timer.started_at)}.")
+    lines.insert(
+        0, f":stopwatch: Timer running on {now_running} since {_clock(person, result.timer.started_at)}."
+    )
     if not result.timer.billable:
         lines.append("_Non-billable._")
     return message(lines[0] if len(lines) == 1 else "\n".join(lines), [section("\n".join(lines))])
@@ -123,9 +127,8 @@ def period(person: Person, result: reports.Period) -> Message:
     for line in result.lines:
         e = line.entry
         flag = "" if e.billable else " _(non-billable)_"
-        by_day[e.date].append(
-            f"`{format_hours(e.duration_seconds):>5}` {work_label(line.project, line.task, e.description)}{flag}"
-        )
+        label = work_label(line.project, line.task, e.description)
+        by_day[e.date].append(f"`{format_hours(e.duration_seconds):>5}` {label}{flag}")
     text_lines: list[str] = []
     for day in sorted(by_day):
         if result.label == "week":
@@ -134,7 +137,9 @@ def period(person: Person, result: reports.Period) -> Message:
         text_lines.extend(by_day[day])
     if not text_lines:
         text_lines.append("_No time tracked yet._")
-    summary = f"*{format_hours(result.total_seconds)}* tracked, {format_hours(result.billable_seconds)} billable"
+    summary = (
+        f"*{format_hours(result.total_seconds)}* tracked, {format_hours(result.billable_seconds)} billable"
+    )
     if result.scheduled_seconds:
         summary += f" · scheduled {format_hours(result.scheduled_seconds)}"
         gap = result.scheduled_seconds - result.total_seconds
@@ -148,10 +153,18 @@ def period(person: Person, result: reports.Period) -> Message:
 
 
 HELP_LINES = [
-    ("start", "Start a timer (a running one is saved first)", "/track start ACME-WEB Design homepage wireframes"),
+    (
+        "start",
+        "Start a timer (a running one is saved first)",
+        "/track start ACME-WEB Design homepage wireframes",
+    ),
     ("stop", "Stop the timer and save the entry", "/track stop"),
     ("status", "What is running, and today's total", "/track status"),
-    ("log", "Log time by hand; `on <date>` for another day", "/track log 1h30m ACME-WEB Build fixed the footer on yesterday"),
+    (
+        "log",
+        "Log time by hand; `on <date>` for another day",
+        "/track log 1h30m ACME-WEB Build fixed the footer on yesterday",
+    ),
     ("today", "Today's entries against your schedule", "/track today"),
     ("week", "This week's entries against your schedule", "/track week"),
     ("help", "This list", "/track help"),
@@ -163,7 +176,10 @@ def help_message() -> Message:
     notes = (
         "Projects by code or name (a unique beginning is enough; quote names with spaces). "
         "The word after the project is a task when it names one. Durations: "
-        + parsing.DURATION_FORMS + ". Dates: " + parsing.DATE_FORMS + ". "
+        + parsing.DURATION_FORMS
+        + ". Dates: "
+        + parsing.DATE_FORMS
+        + ". "
         "Add `type:<work type>` to set a work type."
     )
     return message("How to use /track", [section("\n".join(lines)), context(notes)])

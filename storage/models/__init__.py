@@ -1,7 +1,7 @@
 """Typed SQLAlchemy 2 models, one module per aggregate."""
 
 from storage.models.base import Base, UTCDateTime
-from storage.models.org import BillingType, Client, Person, Project, Role, Task, WorkType, Workspace
+from storage.models.org import BillingType, Client, Person, Project, Role, Task, Workspace, WorkType
 from storage.models.time import EntrySource, EntryStatus, RunningTimer, TimeEntry
 
 __all__ = [

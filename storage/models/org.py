@@ -12,8 +12,14 @@ from storage.models.base import Base, Hours, Money, Timestamps
 
 
 def str_enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=20, validate_strings=True,
-                values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 class Role(StrEnum):
@@ -119,4 +125,3 @@ class WorkType(Timestamps, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-

@@ -79,7 +79,9 @@ def test_help_lists_every_subcommand_with_an_example(running_app: RunningApp, en
         assert f"/track {sub}" in text
 
 
-def test_bad_input_gets_a_clear_ephemeral_answer_and_writes_nothing(firm: None, running_app: RunningApp) -> None:
+def test_bad_input_gets_a_clear_ephemeral_answer_and_writes_nothing(
+    firm: None, running_app: RunningApp
+) -> None:
     cases = {
         "start nowhere": "No active project matches `nowhere`",
         "log 1h": "needs a duration and a project",

@@ -10,7 +10,9 @@ from storage.db import session_scope
 from tests.conftest import Clock
 from tests.unit.test_timers import run
 
-HEADER = "date,person,client,project,task,description,work_type,hours,billable,rate,amount,currency,status,invoice"
+HEADER = (
+    "date,person,client,project,task,description,work_type,hours,billable,rate,amount,currency,status,invoice"
+)
 
 
 def export_csv(sessions: sessionmaker[Session], **kwargs: object) -> list[dict[str, str]]:
@@ -32,9 +34,20 @@ def test_export_has_one_row_per_entry_with_exact_header(
     assert len(rows) == 2
     first = rows[0]
     assert first == {
-        "date": "2026-11-16", "person": "U0MEMBER", "client": "Acme Corp", "project": "ACME-WEB",
-        "task": "Design", "description": "wireframes, v2", "work_type": "Research", "hours": "1.50",
-        "billable": "true", "rate": "", "amount": "", "currency": "USD", "status": "draft", "invoice": "",
+        "date": "2026-11-16",
+        "person": "U0MEMBER",
+        "client": "Acme Corp",
+        "project": "ACME-WEB",
+        "task": "Design",
+        "description": "wireframes, v2",
+        "work_type": "Research",
+        "hours": "1.50",
+        "billable": "true",
+        "rate": "",
+        "amount": "",
+        "currency": "USD",
+        "status": "draft",
+        "invoice": "",
     }
     assert rows[1]["hours"] == "0.33" and rows[1]["date"] == "2026-11-17"
 

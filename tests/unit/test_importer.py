@@ -22,14 +22,19 @@ def counts(sessions: sessionmaker[Session]) -> dict[str, int]:
         }
 
 
-def test_example_firm_imports_everything(engine: object, sessions: sessionmaker[Session], clock: Clock) -> None:
+def test_example_firm_imports_everything(
+    engine: object, sessions: sessionmaker[Session], clock: Clock
+) -> None:
     summary = do_import(sessions, FIRM_YAML, clock)
     assert counts(sessions) == {"people": 2, "clients": 1, "projects": 1, "tasks": 2, "work_types": 3}
     assert summary.created["projects"] == 1
     with session_scope(sessions) as s:
         ws = queries.workspace(s)
         assert (ws.timezone, ws.currency, ws.billing_increment_minutes, ws.required_fields) == (
-            "America/New_York", "USD", 6, ["description"]
+            "America/New_York",
+            "USD",
+            6,
+            ["description"],
         )
         partner = queries.person_by_slack_id(s, "U0PARTNER")
         assert partner is not None and partner.schedule["mon"] == 8 * 3600
@@ -58,7 +63,10 @@ def test_import_updates_in_place(engine: object, sessions: sessionmaker[Session]
     [
         (("rate: 150}", "rate: 150, rte: 3}"), "people[1] (U0MEMBER): unknown key 'rte'"),
         (("approver: U0PARTNER", "approver: U0NOBODY"), "approver 'U0NOBODY' is not a person"),
-        (("timezone: Europe/Berlin", "timezone: Mars/Olympus"), "people[1] (U0MEMBER): timezone 'Mars/Olympus'"),
+        (
+            ("timezone: Europe/Berlin", "timezone: Mars/Olympus"),
+            "people[1] (U0MEMBER): timezone 'Mars/Olympus'",
+        ),
         (("role: partner", "role: boss"), "role 'boss'"),
         (("billing: hourly", "billing: weekly"), "billing 'weekly'"),
         (("rate: 400", "rate: -5"), "rate must be zero or more"),
@@ -80,7 +88,9 @@ def test_bad_file_names_the_problem_and_imports_nothing(
     assert counts(sessions) == {"people": 0, "clients": 0, "projects": 0, "tasks": 0, "work_types": 0}
 
 
-def test_duplicate_project_code_is_refused(engine: object, sessions: sessionmaker[Session], clock: Clock) -> None:
+def test_duplicate_project_code_is_refused(
+    engine: object, sessions: sessionmaker[Session], clock: Clock
+) -> None:
     text = FIRM_YAML + "  - {name: Beta, projects: [{name: Other, code: acme-web}]}\n"
     text = text.replace("work_types: [Research, Drafting, Meeting]\n", "") + "work_types: [Research]\n"
     with pytest.raises(ImportError_, match="duplicate project code 'acme-web'"):

@@ -105,8 +105,15 @@ def test_on_followed_by_a_non_date_stays_in_the_description() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("stop", Stop()), ("STATUS", Status()), ("today", Report("today")), ("week", Report("week")),
-     ("help", Help()), ("", Help()), ("   ", Help())],
+    [
+        ("stop", Stop()),
+        ("STATUS", Status()),
+        ("today", Report("today")),
+        ("week", Report("week")),
+        ("help", Help()),
+        ("", Help()),
+        ("   ", Help()),
+    ],
 )
 def test_simple_subcommands(text: str, expected: object) -> None:
     assert parse(text, SUNDAY) == expected

@@ -54,7 +54,9 @@ def test_starting_while_running_saves_the_running_timer_first(
     assert count(sessions, RunningTimer) == 1 and count(sessions, TimeEntry) == 1
 
 
-def test_stop_without_timer_is_a_clear_error(firm: None, sessions: sessionmaker[Session], clock: Clock) -> None:
+def test_stop_without_timer_is_a_clear_error(
+    firm: None, sessions: sessionmaker[Session], clock: Clock
+) -> None:
     with pytest.raises(UserError, match="No timer is running"):
         run(sessions, "stop", clock())
 
@@ -95,7 +97,9 @@ def test_manual_log_enforces_the_required_field_policy(
     assert count(sessions, TimeEntry) == 0
 
 
-def test_log_records_task_work_type_and_date(firm: None, sessions: sessionmaker[Session], clock: Clock) -> None:
+def test_log_records_task_work_type_and_date(
+    firm: None, sessions: sessionmaker[Session], clock: Clock
+) -> None:
     result = run(sessions, "log 1h30m acme Build type:Drafting fixed the footer on monday", clock())
     assert isinstance(result, track.Logged)
     e = result.entry
@@ -110,13 +114,17 @@ def test_unknown_work_type_is_refused(firm: None, sessions: sessionmaker[Session
         run(sessions, "log 1h acme type:Golf swing", clock())
 
 
-def test_project_lookup_by_unique_prefix_and_name(firm: None, sessions: sessionmaker[Session], clock: Clock) -> None:
+def test_project_lookup_by_unique_prefix_and_name(
+    firm: None, sessions: sessionmaker[Session], clock: Clock
+) -> None:
     for query in ("acme", "ACME-W", "website", '"Website Redesign"'):
         result = run(sessions, f"log 1h {query} something", clock())
         assert isinstance(result, track.Logged) and result.project.code == "ACME-WEB"
 
 
-def test_ambiguous_prefix_lists_the_candidates(firm: None, sessions: sessionmaker[Session], clock: Clock) -> None:
+def test_ambiguous_prefix_lists_the_candidates(
+    firm: None, sessions: sessionmaker[Session], clock: Clock
+) -> None:
     from bot.services.importer import import_yaml
 
     with session_scope(sessions) as s:

@@ -18,9 +18,41 @@ from storage.db import session_scope
 from storage.models import RunningTimer, TimeEntry
 
 WORDS = st.sampled_from(
-    ["start", "stop", "log", "status", "today", "week", "help", "acme", "ACME-WEB", "Design", "Build",
-     "1h", "90m", "0m", "25h", "1:30", "on", "monday", "2030-01-01", "yesterday", "type:Research",
-     "type:Nope", '"', "\u201c", "x", "", "-1h", "0.1h", "\n", "`", "<!channel>", "%", "_"]
+    [
+        "start",
+        "stop",
+        "log",
+        "status",
+        "today",
+        "week",
+        "help",
+        "acme",
+        "ACME-WEB",
+        "Design",
+        "Build",
+        "1h",
+        "90m",
+        "0m",
+        "25h",
+        "1:30",
+        "on",
+        "monday",
+        "2030-01-01",
+        "yesterday",
+        "type:Research",
+        "type:Nope",
+        '"',
+        "\u201c",
+        "x",
+        "",
+        "-1h",
+        "0.1h",
+        "\n",
+        "`",
+        "<!channel>",
+        "%",
+        "_",
+    ]
 )
 TEXTS = st.one_of(
     st.text(max_size=80),

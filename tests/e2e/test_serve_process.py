@@ -1,0 +1,147 @@
+"""``punchcard serve`` as a real process: migrations on start, /healthz, and a restart that
+loses nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import BOT_TOKEN, FIRM_YAML, POSTGRES_URL, SIGNING_SECRET, _postgres_database
+from tests.signing import command_body, post
+
+PUNCHCARD = [sys.executable, "-m", "bot.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def process_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'punchcard.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PUNCHCARD_TEST_POSTGRES_URL is not set")
+    yield from _postgres_database(POSTGRES_URL)
+
+
+def environment(fake: Any, db_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.url,
+        DATABASE_URL=db_url,
+        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+    )
+    return env
+
+
+class Serve:
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [*PUNCHCARD, "serve", "--port", str(self.port)],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
+                self.proc.kill()
+                raise AssertionError(f"serve did not come up:\n{out}")
+            time.sleep(0.1)
+
+    def track(self, fake: Any, text: str) -> str:
+        body = command_body(text, user_id="U0MEMBER", response_url=fake.response_url())
+        status, _, payload = post(self.url + "/slack/events", body, SIGNING_SECRET)
+        assert status == 200, payload
+        return str(json.loads(payload)["text"])
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)  # a crash, not a clean shutdown
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=10)
+
+
+def test_a_restart_with_a_running_timer_loses_nothing(
+    fake_slack: Any, process_db: str, tmp_path: Path
+) -> None:
+    env = environment(fake_slack, process_db)
+    firm = tmp_path / "firm.yaml"
+    firm.write_text(FIRM_YAML)
+    subprocess.run([*PUNCHCARD, "import", str(firm)], env=env, cwd=tmp_path, check=True, capture_output=True)
+
+    first = Serve(env, tmp_path)
+    started = time.time()
+    assert "Timer running" in first.track(fake_slack, "start ACME-WEB Design across a restart")
+    first.kill()
+    time.sleep(2.2)
+    second = Serve(env, tmp_path)
+    try:
+        answer = second.track(fake_slack, "stop")
+        elapsed = time.time() - started
+    finally:
+        second.stop()
+    assert "Saved 0:00 on *ACME-WEB* Website Redesign › Design — across a restart" in answer
+
+    out = subprocess.run(
+        [*PUNCHCARD, "export", "--format", "csv"],
+        env=env,
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    header, row = out.strip().splitlines()
+    assert header.startswith("date,person,client,project")
+    # The saved duration covers the time the process was down: >= 2.2 s, <= wall time.
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = make_engine(process_db)
+    with engine.connect() as conn:
+        seconds = conn.execute(text("SELECT duration_seconds FROM time_entries")).scalar_one()
+    engine.dispose()
+    assert 2 <= seconds <= elapsed + 1
+
+
+def test_serve_refuses_missing_settings_with_one_clear_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    result = subprocess.run([*PUNCHCARD, "serve"], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "punchcard: SLACK_BOT_TOKEN is not set (the xoxb- token from OAuth & Permissions)"
+    ]
+    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET="s", DATABASE_URL="mysql://x")
+    result = subprocess.run([*PUNCHCARD, "serve"], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 2 and "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr

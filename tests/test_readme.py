@@ -1,0 +1,15 @@
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one() -> None:
+    readme = (ROOT / "README.md").read_text()
+    setup = readme.split("## Fresh machine: the two commands", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```sh\n(.+?)\n```", setup)
+    assert len(commands) == 2
+    run_bot, run_tests = commands
+    assert "punchcard serve" in run_bot
+    assert "pytest" in run_tests
+    assert run_tests in (ROOT / ".ci" / "run").read_text()
