@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -15,9 +14,6 @@ from bot.slack import make_client
 
 logger = logging.getLogger(__name__)
 
-# Bolt's default pool has 5 threads; lazy listeners and socket-mode dispatch run here.
-LISTENER_THREADS = 16
-
 
 def create_app(settings: Settings, deps: Deps, *, token_verification: bool = True) -> App:
     client = make_client(settings.bot_token, settings.slack_api_url)
@@ -28,7 +24,7 @@ def create_app(settings: Settings, deps: Deps, *, token_verification: bool = Tru
         # Listeners answer inside the request (ack with the reply); Bolt then needs no
         # 10 ms ack polling, and slow work goes to lazy listeners on the sized pool below.
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt"),
+        listener_executor=deps.executor,
         token_verification_enabled=token_verification,
         raise_error_for_unhandled_request=False,
     )

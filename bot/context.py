@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,8 +11,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.clock import utcnow
 
+# Bolt's default pool has 5 threads; slow work after the ack runs on this sized pool.
+BACKGROUND_THREADS = 16
+
+
+def _pool() -> Executor:
+    return ThreadPoolExecutor(max_workers=BACKGROUND_THREADS, thread_name_prefix="punchcard-bg")
+
 
 @dataclass(frozen=True)
 class Deps:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime] = field(default=utcnow)
+    executor: Executor = field(default_factory=_pool)
+
+    def background(self, work: Callable[[], None]) -> None:
+        """Run ``work`` after the ack, off the request thread."""
+        self.executor.submit(work)

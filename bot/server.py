@@ -15,9 +15,6 @@ from storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
 
-# Worker threads for Bolt dispatch: each holds one request; the DB pool matches it.
-DISPATCH_THREADS = 32
-
 
 def serve(settings: Settings, *, host: str, port: int, socket: bool) -> int:
     settings.require_slack(socket=socket)
@@ -36,17 +33,11 @@ def serve(settings: Settings, *, host: str, port: int, socket: bool) -> int:
         SocketModeHandler(app, settings.app_token).start()
         return 0
 
-    import anyio.to_thread
     import uvicorn
 
     from bot.web import create_web_app
 
     web = create_web_app(app, engine)
-
-    @web.on_event("startup")  # type: ignore[attr-defined]
-    async def _size_pool() -> None:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = DISPATCH_THREADS
-
     logger.info("Punchcard listening on http://%s:%d/slack/events", host, port)
     uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
     return 0

@@ -13,10 +13,13 @@ from bot.services.people import ProfileLookup, SlackProfile
 logger = logging.getLogger(__name__)
 
 
-def make_client(token: str | None, api_url: str, *, timeout: int = 10) -> WebClient:
+def make_client(token: str | None, api_url: str, *, timeout: int = 10, retry_429: bool = True) -> WebClient:
+    """A WebClient on ``api_url``. ``retry_429=False`` is for calls made before an ack, which
+    must not sleep for Retry-After; they fall back and let a retrying call finish the job."""
     client = WebClient(token=token, base_url=api_url, timeout=timeout)
-    # The default handlers retry connection errors only; Slack's 429s need this one.
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    if retry_429:
+        # The default handlers retry connection errors only; Slack's 429s need this one.
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
     return client
 
 

@@ -7,7 +7,10 @@ serialises requests; here each dispatch runs on a worker thread instead.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from sqlalchemy import Engine
@@ -24,7 +27,16 @@ logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
-def create_web_app(app: App, engine: Engine) -> Starlette:
+# Worker threads for Bolt dispatch (anyio's default is 40); each holds one request.
+DISPATCH_THREADS = 32
+
+
+def create_web_app(app: App, engine: Engine, *, dispatch_threads: int = DISPATCH_THREADS) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = dispatch_threads
+        yield
+
     async def slack_events(request: Request) -> Response:
         body = (await request.body()).decode("utf-8", errors="replace")
         bolt_request = BoltRequest(
@@ -48,8 +60,9 @@ def create_web_app(app: App, engine: Engine) -> Starlette:
         return JSONResponse({"ok": True})
 
     return Starlette(
+        lifespan=lifespan,
         routes=[
             Route(EVENTS_PATH, slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
-        ]
+        ],
     )

@@ -33,19 +33,45 @@ def get_or_register(
     person = queries.person_by_slack_id(session, slack_id, for_update=for_update)
     if person is not None:
         return person
-    profile = lookup(slack_id)
-    workspace = queries.workspace(session)
-    tz = profile.timezone if profile and profile.timezone and is_timezone(profile.timezone) else None
     person = Person(
         slack_id=slack_id,
-        name=(profile.name if profile and profile.name else slack_id),
+        name=slack_id,
         role=Role.MEMBER,
-        timezone=tz or workspace.timezone,
+        timezone=queries.workspace(session).timezone,
         timezone_from_import=False,
         schedule={},
         created_at=now,
         updated_at=now,
     )
+    profile = lookup(slack_id)
+    if profile is not None:
+        apply_profile(person, profile, now=now)
     session.add(person)
     session.flush()
     return person
+
+
+def needs_profile(person: Person) -> bool:
+    """Registered while Slack could not tell us who they are (the name is still the id)."""
+    return person.name == person.slack_id
+
+
+def apply_profile(person: Person, profile: SlackProfile, *, now: datetime) -> None:
+    """Name and timezone from Slack; a timezone from the import always wins."""
+    if profile.name:
+        person.name = profile.name
+    if profile.timezone and is_timezone(profile.timezone) and not person.timezone_from_import:
+        person.timezone = profile.timezone
+    person.updated_at = now
+
+
+def refresh_profile(session: Session, slack_id: str, *, now: datetime, lookup: ProfileLookup) -> bool:
+    """Fill in a person registered without a profile; True when something was learned."""
+    person = queries.person_by_slack_id(session, slack_id, for_update=True)
+    if person is None or not needs_profile(person):
+        return False
+    profile = lookup(slack_id)
+    if profile is None:
+        return False
+    apply_profile(person, profile, now=now)
+    return True

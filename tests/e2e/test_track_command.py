@@ -117,16 +117,27 @@ def test_imported_people_are_not_looked_up(firm: None, running_app: RunningApp) 
     assert running_app.fake.calls_to("users.info") == []
 
 
-def test_rate_limited_users_info_is_retried_after_retry_after(firm: None, running_app: RunningApp) -> None:
+def test_rate_limited_users_info_never_delays_the_ack_and_is_retried_after_it(
+    firm: None, running_app: RunningApp
+) -> None:
     running_app.fake.add_user("U0SLOW", real_name="Sam Slow", tz="Europe/Paris")
-    running_app.fake.rate_limit("users.info", times=1, retry_after=1)
+    running_app.fake.rate_limit("users.info", times=2, retry_after=1)
     started = time.monotonic()
-    running_app.say("status", user_id="U0SLOW")
-    assert time.monotonic() - started >= 1.0
-    with session_scope(running_app.sessions) as s:
-        person = queries.person_by_slack_id(s, "U0SLOW")
-        assert person is not None and person.name == "Sam Slow"
-    assert len(running_app.fake.calls_to("users.info")) == 2
+    answer = running_app.say("log 1h acme first day", user_id="U0SLOW")
+    assert time.monotonic() - started < 1.0  # answered without waiting for Retry-After
+    assert "Logged 1:00" in answer
+    calls = running_app.fake.wait_for("users.info", count=3)  # 429 before the ack; 429 then success after it
+    assert calls[0].rate_limited and not calls[-1].rate_limited
+    deadline = time.monotonic() + 5
+    while True:
+        with session_scope(running_app.sessions) as s:
+            person = queries.person_by_slack_id(s, "U0SLOW")
+            assert person is not None
+            if person.name == "Sam Slow":
+                assert person.timezone == "Europe/Paris"
+                break
+        assert time.monotonic() < deadline, "profile was never refreshed"
+        time.sleep(0.05)
 
 
 def test_forged_signature_is_refused_and_writes_nothing(firm: None, running_app: RunningApp) -> None:

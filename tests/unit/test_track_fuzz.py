@@ -93,7 +93,7 @@ def test_arbitrary_text_never_raises_and_refusals_write_nothing(
     @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
     def check(text: str) -> None:
         before = snapshot(sessions)
-        answer = run_track(deps, NoSlack(), user_id="U0MEMBER", text=text)  # type: ignore[arg-type]
+        answer, _refresh = run_track(deps, NoSlack(), user_id="U0MEMBER", text=text)  # type: ignore[arg-type]
         assert answer["text"] and answer["response_type"] == "ephemeral"
         assert "Something went wrong" not in answer["text"], (text, answer["text"])
         if answer["text"].startswith(":warning:"):
