@@ -18,7 +18,6 @@ logger = logging.getLogger(__name__)
 def create_app(settings: Settings, deps: Deps, *, token_verification: bool = True) -> App:
     client = make_client(settings.bot_token, settings.slack_api_url)
     app = App(
-        token=settings.bot_token,
         signing_secret=settings.signing_secret or "",
         client=client,
         # Listeners answer inside the request (ack with the reply); Bolt then needs no

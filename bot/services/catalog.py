@@ -5,18 +5,19 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.errors import UserError
-from storage import queries
-from storage.models import Project, Task, WorkType
+from storage import rows
+from storage.rows import ProjectRow, TaskRow, WorkTypeRow
 
 MAX_CANDIDATES = 10
+WORK_TYPE_PREFIX = "type:"
 
 
-def find_project(session: Session, query: str) -> Project:
+def find_project(session: Session, query: str) -> ProjectRow:
     """By code or name, case-insensitive; an exact match wins, else a unique prefix."""
-    exact = queries.project_exact(session, query)
+    exact, prefixed = rows.projects_matching(session.connection(), query, limit=MAX_CANDIDATES + 1)
     if len(exact) == 1:
         return exact[0]
-    candidates = exact or queries.projects_matching(session, query, limit=MAX_CANDIDATES + 1)
+    candidates = exact or prefixed
     if not candidates:
         raise UserError(
             f"No active project matches `{query}`. Use a project's code or name "
@@ -24,31 +25,28 @@ def find_project(session: Session, query: str) -> Project:
         )
     if len(candidates) == 1:
         return candidates[0]
-    shown = candidates[:MAX_CANDIDATES]
-    listing = "\n".join(f"• `{p.code}` {p.name}" for p in shown)
+    listing = "\n".join(f"• `{p.code}` {p.name}" for p in candidates[:MAX_CANDIDATES])
     more = "\n…and more; type more of the name." if len(candidates) > MAX_CANDIDATES else ""
     raise UserError(f"`{query}` matches more than one project:\n{listing}{more}")
 
 
-def take_task(session: Session, project: Project, rest: list[str]) -> tuple[Task | None, list[str]]:
+def take_task(session: Session, project: ProjectRow, rest: list[str]) -> tuple[TaskRow | None, list[str]]:
     """The first word is a task if it names one of the project's tasks; else it is description."""
     if rest:
-        task = queries.task_named(session, project.id, rest[0])
+        task = rows.task_named(session.connection(), project.id, rest[0])
         if task is not None:
             return task, rest[1:]
     return None, rest
 
 
-WORK_TYPE_PREFIX = "type:"
-
-
-def take_work_type(session: Session, rest: list[str]) -> tuple[WorkType | None, list[str]]:
+def take_work_type(session: Session, rest: list[str]) -> tuple[WorkTypeRow | None, list[str]]:
     """A ``type:Name`` word anywhere in the text sets the work type."""
     for index, word in enumerate(rest):
         if word.lower().startswith(WORK_TYPE_PREFIX):
             name = word[len(WORK_TYPE_PREFIX) :]
-            work_type = queries.work_type_named(session, name)
+            work_type = rows.work_type_named(session.connection(), name)
             if work_type is None:
-                raise UserError(f"`{name}` is not a work type of this workspace.")
+                known = ", ".join(f"`{n}`" for n in rows.work_type_names(session.connection()))
+                raise UserError(f"`{name}` is not a work type of this workspace. Known: {known or 'none'}.")
             return work_type, rest[:index] + rest[index + 1 :]
     return None, rest

@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.services.clock import is_timezone
-from storage import queries
+from storage import queries, rows
 from storage.models import Person, Role
+from storage.rows import PersonRow
 
 
 @dataclass(frozen=True)
@@ -24,15 +25,16 @@ ProfileLookup = Callable[[str], SlackProfile | None]
 
 def get_or_register(
     session: Session, slack_id: str, *, now: datetime, lookup: ProfileLookup, for_update: bool = False
-) -> Person:
+) -> PersonRow:
     """The person with this Slack id; someone not in the import becomes a member.
 
     ``lookup`` asks Slack (users.info) for the name and timezone; when it fails the person
     is still registered, with the workspace timezone, so their time is never refused.
+    ``for_update`` locks the person's row: their timer changes one request at a time.
     """
-    person = queries.person_by_slack_id(session, slack_id, for_update=for_update)
-    if person is not None:
-        return person
+    found = rows.person(session.connection(), slack_id, for_update=for_update)
+    if found is not None:
+        return found
     person = Person(
         slack_id=slack_id,
         name=slack_id,
@@ -48,10 +50,10 @@ def get_or_register(
         apply_profile(person, profile, now=now)
     session.add(person)
     session.flush()
-    return person
+    return rows.person_row(person)
 
 
-def needs_profile(person: Person) -> bool:
+def needs_profile(person: PersonRow | Person) -> bool:
     """Registered while Slack could not tell us who they are (the name is still the id)."""
     return person.name == person.slack_id
 

@@ -1,21 +1,23 @@
-"""The firm's required-field policy."""
+"""The firm's required-field policy, and which time is billable by default."""
 
 from __future__ import annotations
 
-from storage.models import BillingType, Project, Task, Workspace
+from storage.models import BillingType
+from storage.rows import ProjectRow, TaskRow
 
 FIELDS = ("description", "work_type", "task")
 LABELS = {"description": "a description", "work_type": "a work type", "task": "a task"}
 
 
-def required_fields(workspace: Workspace, project: Project) -> list[str]:
-    fields = project.required_fields if project.required_fields is not None else workspace.required_fields
+def required_fields(workspace_fields: list[str], project: ProjectRow) -> list[str]:
+    """The project's own list when it has one, else the workspace's."""
+    fields = project.required_fields if project.required_fields is not None else workspace_fields
     return [f for f in FIELDS if f in (fields or [])]
 
 
 def missing_fields(
-    workspace: Workspace,
-    project: Project,
+    workspace_fields: list[str],
+    project: ProjectRow,
     *,
     description: str,
     work_type_id: int | None,
@@ -26,7 +28,7 @@ def missing_fields(
         "work_type": work_type_id is not None,
         "task": task_id is not None,
     }
-    return [f for f in required_fields(workspace, project) if not present[f]]
+    return [f for f in required_fields(workspace_fields, project) if not present[f]]
 
 
 def describe(fields: list[str]) -> str:
@@ -36,8 +38,8 @@ def describe(fields: list[str]) -> str:
     return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def default_billable(project: Project, task: Task | None) -> bool:
-    """Non-billable projects never bill; otherwise the task's flag, else the project's default."""
+def default_billable(project: ProjectRow, task: TaskRow | None) -> bool:
+    """Non-billable projects never bill; otherwise the task's flag, else billable."""
     if project.billing_type == BillingType.NON_BILLABLE:
         return False
     if task is not None and task.billable is not None:

@@ -9,15 +9,15 @@ from sqlalchemy.orm import Session
 
 from bot.services.clock import local_date, scheduled_seconds, week_bounds
 from bot.services.timers import Running, running
-from storage import queries
-from storage.models import Person, Project, Task, TimeEntry
+from storage import rows
+from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow
 
 
 @dataclass(frozen=True)
 class EntryLine:
-    entry: TimeEntry
-    project: Project
-    task: Task | None
+    entry: EntryRow
+    project: ProjectRow
+    task: TaskRow | None
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,11 @@ class Period:
         return self.total_seconds + (self.running.elapsed_seconds if self.running else 0)
 
 
-def period(session: Session, person: Person, *, label: str, now: datetime) -> Period:
+def period(session: Session, person: PersonRow, *, label: str, now: datetime) -> Period:
     today = local_date(now, person.timezone)
     first, last = (today, today) if label == "today" else week_bounds(today)
-    rows = queries.entries_between(session, person.id, first, last)
-    lines = [EntryLine(e, p, t) for e, p, t in rows]
+    found = rows.entries_between(session.connection(), person.id, first, last)
+    lines = [EntryLine(e, p, t) for e, p, t in found]
     return Period(
         label=label,
         first=first,
@@ -53,6 +53,6 @@ def period(session: Session, person: Person, *, label: str, now: datetime) -> Pe
     )
 
 
-def today_seconds(session: Session, person: Person, *, now: datetime) -> int:
+def today_seconds(session: Session, person: PersonRow, *, now: datetime) -> int:
     today = local_date(now, person.timezone)
-    return queries.seconds_between(session, person.id, today, today)
+    return rows.seconds_between(session.connection(), person.id, today, today)

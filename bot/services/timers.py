@@ -10,117 +10,107 @@ from sqlalchemy.orm import Session
 from bot.errors import UserError
 from bot.services import policy
 from bot.services.clock import local_date
-from storage import queries
-from storage.models import (
-    EntrySource,
-    Person,
-    Project,
-    RunningTimer,
-    Task,
-    TimeEntry,
-    WorkType,
-)
+from storage import rows
+from storage.models import EntrySource
+from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow, TimerRow, WorkTypeRow
 
 
 @dataclass(frozen=True)
 class SavedEntry:
-    entry: TimeEntry
-    project: Project
-    task: Task | None
+    entry: EntryRow
+    project: ProjectRow
+    task: TaskRow | None
     missing: list[str]  # required fields the entry still lacks
 
 
 @dataclass(frozen=True)
 class Started:
-    timer: RunningTimer
-    project: Project
-    task: Task | None
+    timer: TimerRow
+    project: ProjectRow
+    task: TaskRow | None
     saved: SavedEntry | None  # the timer that was running before, now saved
+
+
+@dataclass(frozen=True)
+class Running:
+    timer: TimerRow
+    project: ProjectRow
+    task: TaskRow | None
+    elapsed_seconds: int
 
 
 def start(
     session: Session,
-    person: Person,
+    person: PersonRow,
     *,
-    project: Project,
-    task: Task | None,
-    work_type: WorkType | None,
+    project: ProjectRow,
+    task: TaskRow | None,
+    work_type: WorkTypeRow | None,
     description: str,
     now: datetime,
     origin: str = "command",
 ) -> Started:
-    """Start a timer; a timer already running is saved first (one timer per person)."""
+    """Start a timer; a timer already running is saved first (one timer per person).
+
+    The caller holds the person's row lock (see ``people.get_or_register``), and the unique
+    key on ``running_timers.person_id`` backs it: two timers for one person cannot exist.
+    """
     saved = _save_running(session, person, now=now)
-    billable = policy.default_billable(project, task)
-    timer = RunningTimer(
+    timer = rows.insert_timer(
+        session.connection(),
         person_id=person.id,
         project_id=project.id,
         task_id=task.id if task else None,
         work_type_id=work_type.id if work_type else None,
         description=description,
-        billable=billable,
+        billable=policy.default_billable(project, task),
         started_at=now,
         origin=origin,
-        created_at=now,
-        updated_at=now,
     )
-    session.add(timer)
-    session.flush()
     return Started(timer=timer, project=project, task=task, saved=saved)
 
 
-def stop(session: Session, person: Person, *, now: datetime) -> SavedEntry:
+def stop(session: Session, person: PersonRow, *, now: datetime) -> SavedEntry:
     saved = _save_running(session, person, now=now)
     if saved is None:
         raise UserError("No timer is running. Start one with `/track start <project>`.")
     return saved
 
 
-@dataclass(frozen=True)
-class Running:
-    timer: RunningTimer
-    project: Project
-    task: Task | None
-    elapsed_seconds: int
-
-
-def running(session: Session, person: Person, *, now: datetime) -> Running | None:
-    timer = queries.running_timer(session, person.id)
-    if timer is None:
+def running(session: Session, person: PersonRow, *, now: datetime) -> Running | None:
+    found = rows.running_timer(session.connection(), person.id)
+    if found is None:
         return None
-    project = session.get_one(Project, timer.project_id)
-    task = session.get(Task, timer.task_id) if timer.task_id else None
+    timer, project, task = found
     return Running(timer, project, task, max(0, int((now - timer.started_at).total_seconds())))
 
 
-def _save_running(session: Session, person: Person, *, now: datetime) -> SavedEntry | None:
-    timer = queries.running_timer(session, person.id, for_update=True)
-    if timer is None:
+def _save_running(session: Session, person: PersonRow, *, now: datetime) -> SavedEntry | None:
+    conn = session.connection()
+    found = rows.running_timer(conn, person.id, for_update=True)
+    if found is None:
         return None
-    project = session.get_one(Project, timer.project_id)
-    task = session.get(Task, timer.task_id) if timer.task_id else None
+    timer, project, task = found
     # Whole seconds of true elapsed time: UTC instants, so a DST change in between is exact.
     seconds = max(1, int((now - timer.started_at).total_seconds()))
-    entry = TimeEntry(
+    rows.delete_timer(conn, timer.id)
+    entry = rows.insert_entry(
+        conn,
         person_id=person.id,
         project_id=timer.project_id,
         task_id=timer.task_id,
         work_type_id=timer.work_type_id,
-        date=local_date(timer.started_at, person.timezone),
+        day=local_date(timer.started_at, person.timezone),
         started_at=timer.started_at,
         ended_at=now,
         duration_seconds=seconds,
         description=timer.description,
         billable=timer.billable,
         source=EntrySource.TIMER,
-        created_at=now,
-        updated_at=now,
+        now=now,
     )
-    session.delete(timer)
-    session.add(entry)
-    session.flush()
     missing = policy.missing_fields(
-        queries.workspace(session),
+        rows.workspace(conn).required_fields,
         project,
         description=entry.description,
         work_type_id=entry.work_type_id,

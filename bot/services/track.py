@@ -10,14 +10,14 @@ from sqlalchemy.orm import Session
 from bot import parsing
 from bot.services import catalog, entries, reports, timers
 from bot.services.timers import Running, SavedEntry, Started
-from storage.models import Person, Project, Task, TimeEntry
+from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow
 
 
 @dataclass(frozen=True)
 class Logged:
-    entry: TimeEntry
-    project: Project
-    task: Task | None
+    entry: EntryRow
+    project: ProjectRow
+    task: TaskRow | None
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class HelpResult:
 Result = Started | SavedEntry | Logged | StatusResult | reports.Period | HelpResult
 
 
-def execute(session: Session, person: Person, command: parsing.Command, *, now: datetime) -> Result:
+def execute(session: Session, person: PersonRow, command: parsing.Command, *, now: datetime) -> Result:
     match command:
         case parsing.Start(project=query, rest=rest):
             project = catalog.find_project(session, query)

@@ -12,12 +12,12 @@ from bot.services.clock import format_hours, local_time
 from bot.services.timers import Running, SavedEntry, Started
 from bot.services.track import HelpResult, Logged, Result, StatusResult
 from bot.views.blocks import context, escape, message, pack_lines, section
-from storage.models import Person, Project, Task
+from storage.rows import PersonRow, ProjectRow, TaskRow
 
 Message = dict[str, Any]
 
 
-def work_label(project: Project, task: Task | None, description: str = "") -> str:
+def work_label(project: ProjectRow, task: TaskRow | None, description: str = "") -> str:
     label = f"*{escape(project.code)}* {escape(project.name)}"
     if task is not None:
         label += f" › {escape(task.name)}"
@@ -26,7 +26,7 @@ def work_label(project: Project, task: Task | None, description: str = "") -> st
     return label
 
 
-def _clock(person: Person, instant: Any) -> str:
+def _clock(person: PersonRow, instant: Any) -> str:
     return local_time(instant, person.timezone).strftime("%H:%M")
 
 
@@ -47,7 +47,7 @@ def _missing_text(saved: SavedEntry) -> str | None:
     )
 
 
-def render(person: Person, result: Result) -> Message:
+def render(person: PersonRow, result: Result) -> Message:
     match result:
         case Started():
             return started(person, result)
@@ -64,7 +64,7 @@ def render(person: Person, result: Result) -> Message:
     raise AssertionError(f"no view for {result!r}")
 
 
-def started(person: Person, result: Started) -> Message:
+def started(person: PersonRow, result: Started) -> Message:
     lines = []
     if result.saved is not None:
         lines.append(_saved_text(result.saved) + ".")
@@ -103,21 +103,21 @@ def _day(day: date) -> str:
     return day.strftime("%a %d %b %Y")
 
 
-def running_line(person: Person, run: Running) -> str:
+def running_line(person: PersonRow, run: Running) -> str:
     return (
         f":stopwatch: Running: {work_label(run.project, run.task, run.timer.description)} — "
         f"{format_hours(run.elapsed_seconds)} since {_clock(person, run.timer.started_at)}"
     )
 
 
-def status(person: Person, result: StatusResult) -> Message:
+def status(person: PersonRow, result: StatusResult) -> Message:
     total = result.today_seconds + (result.running.elapsed_seconds if result.running else 0)
     first = running_line(person, result.running) if result.running else "No timer is running."
     text = f"{first}\nToday: {format_hours(total)} tracked."
     return message(text, [section(first), context(f"Today: *{format_hours(total)}* tracked")])
 
 
-def period(person: Person, result: reports.Period) -> Message:
+def period(person: PersonRow, result: reports.Period) -> Message:
     title = (
         f"Today, {_day(result.first)}"
         if result.label == "today"
