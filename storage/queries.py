@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
     Client,
     Person,
     Project,
-    RunningTimer,
     Task,
     TimeEntry,
     Workspace,
@@ -43,73 +42,13 @@ def people_by_slack_ids(session: Session, slack_ids: Sequence[str]) -> dict[str,
     return {p.slack_id: p for p in rows}
 
 
-def projects_matching(session: Session, query: str, limit: int = 11) -> list[Project]:
-    """Active projects whose code or name starts with ``query`` (case-insensitive)."""
-    q = query.lower()
-    pattern = _escape_like(q) + "%"
-    stmt = (
-        select(Project)
-        .where(
-            Project.active.is_(True),
-            or_(
-                func.lower(Project.code).like(pattern, escape="\\"),
-                func.lower(Project.name).like(pattern, escape="\\"),
-            ),
-        )
-        .order_by(func.lower(Project.code))
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
-
-
-def project_exact(session: Session, query: str) -> list[Project]:
-    q = query.lower()
-    stmt = select(Project).where(
-        Project.active.is_(True),
-        or_(func.lower(Project.code) == q, func.lower(Project.name) == q),
-    )
-    return list(session.scalars(stmt))
-
-
-def task_named(session: Session, project_id: int, name: str) -> Task | None:
-    stmt = select(Task).where(
-        Task.project_id == project_id,
-        Task.active.is_(True),
-        func.lower(Task.name) == name.lower(),
-    )
-    return session.scalars(stmt).first()
+def project_by_code(session: Session, code: str) -> Project:
+    return session.scalars(select(Project).where(func.lower(Project.code) == code.lower())).one()
 
 
 def work_type_named(session: Session, name: str) -> WorkType | None:
     stmt = select(WorkType).where(WorkType.active.is_(True), func.lower(WorkType.name) == name.lower())
     return session.scalars(stmt).first()
-
-
-def running_timer(session: Session, person_id: int, *, for_update: bool = False) -> RunningTimer | None:
-    stmt = select(RunningTimer).where(RunningTimer.person_id == person_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).one_or_none()
-
-
-def seconds_between(session: Session, person_id: int, first: date, last: date) -> int:
-    stmt = select(func.coalesce(func.sum(TimeEntry.duration_seconds), 0)).where(
-        TimeEntry.person_id == person_id, TimeEntry.date >= first, TimeEntry.date <= last
-    )
-    return int(session.scalar(stmt) or 0)
-
-
-def entries_between(
-    session: Session, person_id: int, first: date, last: date
-) -> list[tuple[TimeEntry, Project, Task | None]]:
-    stmt = (
-        select(TimeEntry, Project, Task)
-        .join(Project, Project.id == TimeEntry.project_id)
-        .outerjoin(Task, Task.id == TimeEntry.task_id)
-        .where(TimeEntry.person_id == person_id, TimeEntry.date >= first, TimeEntry.date <= last)
-        .order_by(TimeEntry.date, TimeEntry.started_at, TimeEntry.id)
-    )
-    return [(e, p, t) for e, p, t in session.execute(stmt)]
 
 
 def export_rows(
@@ -142,7 +81,3 @@ def export_rows(
 
 def client_named(session: Session, name: str) -> Client | None:
     return session.scalars(select(Client).where(func.lower(Client.name) == name.lower())).first()
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -39,7 +39,7 @@ def test_example_firm_imports_everything(
         partner = queries.person_by_slack_id(s, "U0PARTNER")
         assert partner is not None and partner.schedule["mon"] == 8 * 3600
         assert partner.timezone_from_import
-        project = queries.project_exact(s, "acme-web")[0]
+        project = queries.project_by_code(s, "acme-web")
         assert project.approver_id == partner.id and str(project.rate) == "250.0000"
 
 
@@ -55,7 +55,7 @@ def test_import_updates_in_place(engine: object, sessions: sessionmaker[Session]
     summary = do_import(sessions, FIRM_YAML.replace("rate: 250", "rate: 275"), clock)
     assert summary.updated["projects"] == 1
     with session_scope(sessions) as s:
-        assert str(queries.project_exact(s, "ACME-WEB")[0].rate) == "275.0000"
+        assert str(queries.project_by_code(s, "ACME-WEB").rate) == "275.0000"
 
 
 @pytest.mark.parametrize(
