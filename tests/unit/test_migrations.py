@@ -24,7 +24,10 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 def test_processes_starting_together_migrate_a_fresh_database_once(fresh_url: str) -> None:
-    code = "import sys; from storage.db import make_engine; from storage.migrate import upgrade; upgrade(make_engine(sys.argv[1]))"
+    code = (
+        "import sys; from storage.db import make_engine; from storage.migrate import upgrade; "
+        "upgrade(make_engine(sys.argv[1]))"
+    )
     procs = [
         subprocess.Popen([sys.executable, "-c", code, fresh_url], cwd=ROOT, stderr=subprocess.PIPE)
         for _ in range(3)
