@@ -12,7 +12,8 @@ from bot.services.timers import Running, SavedEntry, Started
 from bot.services.track import HelpResult, Logged, StatusResult
 from bot.views import track as views
 from bot.views.blocks import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
-from storage.models import BillingType, Person, Project, Role, RunningTimer, Task, TimeEntry
+from storage.models import BillingType, EntrySource, EntryStatus, Role
+from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow, TimerRow
 
 NOW = datetime(2026, 11, 17, 15, 0, tzinfo=UTC)
 LONG = "x" * 4000
@@ -30,33 +31,31 @@ def check_message(message: dict[str, Any]) -> None:
         assert len(text) <= MAX_SECTION_TEXT
 
 
-def person() -> Person:
-    return Person(
-        id=1, slack_id="U1", name="P", role=Role.MEMBER, timezone="Europe/Berlin", schedule={"mon": 28800}
-    )
+def person() -> PersonRow:
+    return PersonRow(1, "U1", "P", Role.MEMBER, "Europe/Berlin", False, {"mon": 28800})
 
 
-def project(name: str = "Website Redesign") -> Project:
-    return Project(id=1, client_id=1, name=name, code="ACME-WEB", billing_type=BillingType.HOURLY)
+def project(name: str = "Website Redesign") -> ProjectRow:
+    return ProjectRow(1, "ACME-WEB", name, BillingType.HOURLY, None)
 
 
-def entry(i: int, description: str = "wireframes") -> TimeEntry:
-    return TimeEntry(
-        id=i,
-        person_id=1,
-        project_id=1,
-        date=date(2026, 11, 16) + timedelta(days=i % 7),
-        duration_seconds=3600 + i,
-        description=description,
-        billable=i % 2 == 0,
-    )
+def entry(i: int, description: str = "wireframes") -> EntryRow:
+    return EntryRow(
+        id=i, person_id=1, project_id=1, task_id=None, work_type_id=None,
+        date=date(2026, 11, 16) + timedelta(days=i % 7), started_at=None, ended_at=None,
+        duration_seconds=3600 + i, description=description, billable=i % 2 == 0,
+        status=EntryStatus.DRAFT, source=EntrySource.MANUAL,
+    )  # fmt: skip
+
+
+def timer(description: str, billable: bool) -> TimerRow:
+    return TimerRow(1, 1, 1, None, None, description, billable, NOW)
 
 
 def test_week_with_hundreds_of_long_entries_fits_one_message() -> None:
     lines = [
         reports.EntryLine(entry(i, LONG if i % 3 else "<b>&"), project(LONG[:200]), None) for i in range(700)
     ]
-    timer = RunningTimer(person_id=1, project_id=1, description=LONG, billable=True, started_at=NOW)
     period = reports.Period(
         label="week",
         first=date(2026, 11, 16),
@@ -65,7 +64,7 @@ def test_week_with_hundreds_of_long_entries_fits_one_message() -> None:
         total_seconds=sum(ln.entry.duration_seconds for ln in lines),
         billable_seconds=0,
         scheduled_seconds=28800,
-        running=Running(timer, project(), None, 60),
+        running=Running(timer(LONG, True), project(), None, 60),
     )
     message = views.period(person(), period)
     check_message(message)
@@ -73,15 +72,15 @@ def test_week_with_hundreds_of_long_entries_fits_one_message() -> None:
 
 
 def test_every_answer_fits_with_extreme_text() -> None:
-    p, t = project(LONG), Task(id=1, project_id=1, name=LONG)
+    p, t = project(LONG), TaskRow(1, LONG, None)
     e = entry(1, LONG)
-    timer = RunningTimer(person_id=1, project_id=1, description=LONG, billable=False, started_at=NOW)
+    running_timer = timer(LONG, False)
     saved = SavedEntry(entry=e, project=p, task=t, missing=["description", "work_type", "task"])
     for result in (
-        Started(timer=timer, project=p, task=t, saved=saved),
+        Started(timer=running_timer, project=p, task=t, saved=saved),
         saved,
         Logged(entry=e, project=p, task=t),
-        StatusResult(running=Running(timer, p, t, 5), today_seconds=100),
+        StatusResult(running=Running(running_timer, p, t, 5), today_seconds=100),
         StatusResult(running=None, today_seconds=0),
         HelpResult(),
     ):
