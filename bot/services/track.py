@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot import parsing
 from bot.services import catalog, entries, reports, timers
 from bot.services.timers import Running, SavedEntry, Started
-from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow
+from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow, WorkTypeRow
 
 
 @dataclass(frozen=True)
@@ -37,16 +37,14 @@ Result = Started | SavedEntry | Logged | StatusResult | reports.Period | HelpRes
 def execute(session: Session, person: PersonRow, command: parsing.Command, *, now: datetime) -> Result:
     match command:
         case parsing.Start(project=query, rest=rest):
-            project = catalog.find_project(session, query)
-            task, rest = catalog.take_task(session, project, rest)
-            work_type, rest = catalog.take_work_type(session, rest)
+            work = _work(session, query, rest)
             return timers.start(
                 session,
                 person,
-                project=project,
-                task=task,
-                work_type=work_type,
-                description=" ".join(rest),
+                project=work.project,
+                task=work.task,
+                work_type=work.work_type,
+                description=work.description,
                 now=now,
             )
         case parsing.Stop():
@@ -57,23 +55,37 @@ def execute(session: Session, person: PersonRow, command: parsing.Command, *, no
                 today_seconds=reports.today_seconds(session, person, now=now),
             )
         case parsing.Log(seconds=seconds, project=query, rest=rest, day=day):
-            project = catalog.find_project(session, query)
-            task, rest = catalog.take_task(session, project, rest)
-            work_type, rest = catalog.take_work_type(session, rest)
+            work = _work(session, query, rest)
             entry = entries.log(
                 session,
                 person,
-                project=project,
-                task=task,
-                work_type=work_type,
-                description=" ".join(rest),
+                project=work.project,
+                task=work.task,
+                work_type=work.work_type,
+                description=work.description,
                 day=day,
                 seconds=seconds,
                 now=now,
             )
-            return Logged(entry=entry, project=project, task=task)
+            return Logged(entry=entry, project=work.project, task=work.task)
         case parsing.Report(period=label):
             return reports.period(session, person, label=label, now=now)
         case parsing.Help():
             return HelpResult()
     raise AssertionError(f"unhandled command {command!r}")
+
+
+@dataclass(frozen=True)
+class _Work:
+    project: ProjectRow
+    task: TaskRow | None
+    work_type: WorkTypeRow | None
+    description: str
+
+
+def _work(session: Session, query: str, rest: list[str]) -> _Work:
+    """``<project> [task] [description]`` words, resolved: the grammar start and log share."""
+    project = catalog.find_project(session, query)
+    task, rest = catalog.take_task(session, project, rest)
+    work_type, rest = catalog.take_work_type(session, rest)
+    return _Work(project, task, work_type, " ".join(rest))
