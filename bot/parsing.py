@@ -27,6 +27,9 @@ USAGE = {
         "`/track log <duration> <project> [task] [description] [on <date>]`, "
         "e.g. `/track log 1h30m ACME-WEB Build fixed the footer on yesterday`"
     ),
+    "new": "`/track new` (or `/track log` alone) opens a form to log time",
+    "edit": "`/track edit last`",
+    "delete": "`/track delete last`",
     "today": "`/track today`",
     "week": "`/track week`",
     "help": "`/track help`",
@@ -77,7 +80,17 @@ class Help:
     pass
 
 
-Command = Start | Stop | Status | Log | Report | Help
+@dataclass(frozen=True)
+class OpenModal:
+    kind: str  # "entry" or "start"
+
+
+@dataclass(frozen=True)
+class LastEntry:
+    action: str  # "edit" or "delete"
+
+
+Command = Start | Stop | Status | Log | Report | Help | OpenModal | LastEntry
 
 
 def split_words(text: str) -> list[str]:
@@ -165,9 +178,15 @@ def parse(text: str, today: date) -> Command:
         return Help()
     sub, args = words[0].lower(), words[1:]
     if sub == "start":
-        if not args:
-            raise UserError("Which project? Name it after `start`.", usage=USAGE["start"])
-        return Start(project=args[0], rest=args[1:])
+        return Start(project=args[0], rest=args[1:]) if args else OpenModal("start")
+    if sub == "new" or (sub == "log" and not args):
+        if args:
+            raise UserError("`/track new` takes no arguments.", usage=USAGE["new"])
+        return OpenModal("entry")
+    if sub in ("edit", "delete"):
+        if [a.lower() for a in args] != ["last"]:
+            raise UserError(f"`/track {sub}` works on your last entry.", usage=USAGE[sub])
+        return LastEntry(sub)
     if sub in ("stop", "status", "today", "week", "help"):
         if args:
             raise UserError(f"`/track {sub}` takes no arguments.", usage=USAGE[sub])

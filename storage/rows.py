@@ -94,6 +94,7 @@ class EntryRow:
 class WorkspaceRow:
     timezone: str
     required_fields: list[str]
+    min_description_length: int = 0
 
 
 _PERSON_COLUMNS = (
@@ -112,7 +113,9 @@ _PR, _T = len(_PROJECT_COLUMNS), len(_TIMER_COLUMNS)
 # than running it.
 _PERSON = select(*_PERSON_COLUMNS).where(Person.slack_id == bindparam("slack_id"))
 _PERSON_LOCKED = _PERSON.with_for_update(of=Person)
-_WORKSPACE = select(Workspace.timezone, Workspace.required_fields).where(Workspace.id == literal(1))
+_WORKSPACE = select(Workspace.timezone, Workspace.required_fields, Workspace.min_description_length).where(
+    Workspace.id == literal(1)
+)
 _exact = or_(func.lower(Project.code) == bindparam("q"), func.lower(Project.name) == bindparam("q"))
 # Exact matches first, then codes or names that start with the query.
 _PROJECTS_MATCHING = (
@@ -156,7 +159,7 @@ def person(conn: Connection, slack_id: str, *, for_update: bool = False) -> Pers
 
 def workspace(conn: Connection) -> WorkspaceRow:
     row = conn.execute(_WORKSPACE).first()
-    return WorkspaceRow(row[0], list(row[1] or [])) if row else WorkspaceRow("UTC", [])
+    return WorkspaceRow(row[0], list(row[1] or []), row[2] or 0) if row else WorkspaceRow("UTC", [])
 
 
 def projects_matching(
@@ -285,3 +288,18 @@ def entries_between(
 
 def person_row(p: Person) -> PersonRow:
     return PersonRow(p.id, p.slack_id, p.name, p.role, p.timezone, p.timezone_from_import, p.schedule or {})
+
+
+def entry_row(e: TimeEntry) -> EntryRow:
+    return EntryRow(
+        e.id, e.person_id, e.project_id, e.task_id, e.work_type_id, e.date, e.started_at, e.ended_at,
+        e.duration_seconds, e.description, e.billable, e.status, e.source,
+    )  # fmt: skip
+
+
+def project_row(p: Project) -> ProjectRow:
+    return ProjectRow(p.id, p.code, p.name, p.billing_type, p.required_fields)
+
+
+def task_row(t: Task) -> TaskRow:
+    return TaskRow(t.id, t.name, t.billable)

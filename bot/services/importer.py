@@ -24,7 +24,9 @@ from storage import queries
 from storage.models import BillingType, Client, Person, Project, Role, Task, WorkType
 
 TOP_KEYS = {"workspace", "people", "clients", "work_types"}
-WORKSPACE_KEYS = {"name", "timezone", "currency", "billing_increment_minutes", "required_fields"}
+WORKSPACE_KEYS = {
+    "name", "timezone", "currency", "billing_increment_minutes", "required_fields", "min_description_length",
+}  # fmt: skip
 PERSON_KEYS = {"slack_id", "name", "role", "timezone", "rate", "schedule", "active"}
 CLIENT_KEYS = {"name", "currency", "billing_channel", "rate", "active", "projects"}
 PROJECT_KEYS = {
@@ -234,7 +236,13 @@ def _validate(session: Session, data: dict[str, Any], check: _Checker) -> _Plan:
             isinstance(increment, bool) or not isinstance(increment, int) or increment <= 0 or 60 % increment
         ):
             check.fail("workspace", f"billing_increment_minutes {increment!r} must divide 60 (1, 6, 15, …)")
+        min_length = ws.get("min_description_length")
+        if min_length is not None and (
+            isinstance(min_length, bool) or not isinstance(min_length, int) or not 0 <= min_length <= 500
+        ):
+            check.fail("workspace", f"min_description_length {min_length!r} must be a whole number 0..500")
         plan.workspace = {
+            "min_description_length": min_length,
             "name": check.text(ws.get("name"), "workspace", "name"),
             "timezone": check.timezone(ws.get("timezone"), "workspace"),
             "currency": check.currency(ws.get("currency"), "workspace"),

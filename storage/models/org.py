@@ -45,6 +45,8 @@ class Workspace(Timestamps, Base):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     billing_increment_minutes: Mapped[int] = mapped_column(Integer, default=1)
     required_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Descriptions shorter than this are refused when an entry is made or edited by hand.
+    min_description_length: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Person(Timestamps, Base):

@@ -3,7 +3,19 @@ from datetime import date
 import pytest
 
 from bot.errors import UserError
-from bot.parsing import Help, Log, Report, Start, Status, Stop, parse, parse_date, parse_duration
+from bot.parsing import (
+    Help,
+    LastEntry,
+    Log,
+    OpenModal,
+    Report,
+    Start,
+    Status,
+    Stop,
+    parse,
+    parse_date,
+    parse_duration,
+)
 
 SUNDAY = date(2026, 11, 22)
 TUESDAY = date(2026, 11, 17)
@@ -123,7 +135,9 @@ def test_simple_subcommands(text: str, expected: object) -> None:
     ("text", "needle"),
     [
         ("frobnicate", "not a /track command"),
-        ("start", "Which project"),
+        ("edit", "works on your last entry"),
+        ("delete 12", "works on your last entry"),
+        ("new thing", "takes no arguments"),
         ("log 1h", "needs a duration and a project"),
         ("log acme 1h", "not a duration"),
         ("log 1h acme on 2026-12-01", "future"),
