@@ -22,6 +22,8 @@ def _pool() -> Executor:
 @dataclass(frozen=True)
 class Deps:
     sessions: sessionmaker[Session]
+    # Seals modal private_metadata (bot.metadata): the signing secret, or the bot token.
+    secret: str
     clock: Callable[[], datetime] = field(default=utcnow)
     executor: Executor = field(default_factory=_pool)
 

@@ -24,7 +24,9 @@ def serve(settings: Settings, *, host: str, port: int, socket: bool) -> int:
     except Exception as err:
         raise ConfigError(f"DATABASE_URL: cannot open the database: {err}") from None
     upgrade(engine)
-    deps = Deps(sessions=make_sessionmaker(engine))
+    deps = Deps(
+        sessions=make_sessionmaker(engine), secret=settings.signing_secret or settings.bot_token or ""
+    )
     app = _build(settings, deps)
     if socket:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, literal, or_
 
 from storage.models import (
     BillingType,
+    Client,
     EntrySource,
     EntryStatus,
     Person,
@@ -120,8 +121,10 @@ _exact = or_(func.lower(Project.code) == bindparam("q"), func.lower(Project.name
 # Exact matches first, then codes or names that start with the query.
 _PROJECTS_MATCHING = (
     select(*_PROJECT_COLUMNS, _exact)
+    .join(Client, Client.id == Project.client_id)
     .where(
         Project.active.is_(True),
+        Client.active.is_(True),
         or_(
             func.lower(Project.code).like(bindparam("pattern"), escape="\\"),
             func.lower(Project.name).like(bindparam("pattern"), escape="\\"),

@@ -190,8 +190,28 @@ def running_app(
             "SLACK_API_URL": fake_slack.url,
         }
     )
-    app = create_app(settings, Deps(sessions=sessions, clock=clock))
+    app = create_app(settings, Deps(sessions=sessions, secret=SIGNING_SECRET, clock=clock))
     url, server, thread = start_server(app, create_web_app(app, engine))
     yield RunningApp(url=url, fake=fake_slack, clock=clock, sessions=sessions)
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def interact(app: RunningApp, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """Send an interactivity payload (block_actions, view_submission, ...) as Slack does."""
+    import json
+
+    from tests.signing import interactive_body, post
+
+    payload = {"team": {"id": "T0FAKE"}, "api_app_id": "A0PUNCH", "token": "x", **payload}
+    status, _headers, body = post(app.url + "/slack/events", interactive_body(payload), SIGNING_SECRET)
+    return status, (json.loads(body) if body else {})
+
+
+def send_event(app: RunningApp, event: dict[str, Any]) -> int:
+    from tests.signing import JSON, event_body, post
+
+    status, _headers, _body = post(
+        app.url + "/slack/events", event_body(event), SIGNING_SECRET, content_type=JSON
+    )
+    return status

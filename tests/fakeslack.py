@@ -371,6 +371,10 @@ class FakeSlack:
             if "blocks" in params:
                 message["blocks"] = params["blocks"]
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method == "chat.getPermalink":
+            channel, ts = params.get("channel", ""), str(params.get("message_ts", ""))
+            link = f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+            return {"ok": True, "channel": channel, "permalink": link}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._ts()}
         if method == "chat.update":

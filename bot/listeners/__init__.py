@@ -5,9 +5,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import Deps
-from bot.listeners import commands, events
+from bot.listeners import actions, commands, events, forms, options, shortcuts
 
 
 def register_listeners(app: App, deps: Deps) -> None:
     commands.register(app, deps)
+    forms.register(app, deps)
+    actions.register(app, deps)
+    options.register(app, deps)
+    shortcuts.register(app, deps)
     events.register(app, deps)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from bot import parsing
 from bot.context import Deps
 from bot.errors import UserError
+from bot.listeners.forms import open_form
+from bot.notify import publish_home
 from bot.services import people, track
 from bot.services.clock import local_date
+from bot.services.track import FormRequest
 from bot.slack import make_client, profile_lookup
 from bot.views import track as views
 from storage.db import session_scope
@@ -25,6 +29,16 @@ logger = logging.getLogger(__name__)
 COMMAND = "/track"
 # users.info before the ack gets this long and no 429 retry; the full lookup runs after.
 QUICK_LOOKUP_TIMEOUT = 2
+# Answers that change nothing leave the Home tab as it is.
+READ_ONLY = (parsing.Status, parsing.Report, parsing.Help, parsing.OpenModal, parsing.LastEntry)
+
+
+@dataclass(frozen=True)
+class Reply:
+    message: dict[str, Any]  # the ack's body ({} for a bare ack)
+    form: FormRequest | None = None  # a modal to open after the ack
+    refresh_profile: bool = False  # registered without a Slack profile: look it up after the ack
+    changed: bool = False  # timer or entries changed: republish the Home tab
 
 
 def register(app: App, deps: Deps) -> None:
@@ -33,17 +47,25 @@ def register(app: App, deps: Deps) -> None:
     @app.command(COMMAND)
     def handle_track(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         user_id = command["user_id"]
-        answer, refresh = run_track(deps, quick, user_id=user_id, text=command.get("text", ""))
-        ack(**answer)
-        if refresh:
+        reply = run_track(deps, quick, user_id=user_id, text=command.get("text", ""))
+        ack(**reply.message)
+        form = reply.form
+        if form is not None:
+            trigger = command.get("trigger_id", "")
+            deps.background(
+                lambda: open_form(deps, client, trigger_id=trigger, user_id=user_id, request=form)
+            )
+        if reply.refresh_profile:
             deps.background(lambda: refresh_person(deps, client, user_id))
+        if reply.changed:
+            deps.background(lambda: publish_home(deps, client, user_id))
 
 
-def run_track(deps: Deps, client: WebClient, *, user_id: str, text: str) -> tuple[dict[str, Any], bool]:
+def run_track(deps: Deps, client: WebClient, *, user_id: str, text: str) -> Reply:
     """Everything between the request and the answer; never raises.
 
     The answer goes back in the ack (a few ms of database work), so the person sees it at
-    once and nothing is left to fail after the ack. The flag asks for a profile refresh.
+    once and nothing is left to fail after the ack.
     """
     now = deps.clock()
     try:
@@ -53,23 +75,25 @@ def run_track(deps: Deps, client: WebClient, *, user_id: str, text: str) -> tupl
             # Two first requests from a new person raced to register them: the loser retries.
             return _execute(deps, client, user_id=user_id, text=text, now=now)
     except UserError as err:
-        return views.error(err.render()), False
+        return Reply(views.error(err.render()))
     except Exception:
         ref = uuid.uuid4().hex[:8]
         logger.exception("/track failed (ref %s) for %s: %r", ref, user_id, text)
-        return views.error(f"Something went wrong on our side; nothing was saved (ref `{ref}`)."), False
+        return Reply(views.error(f"Something went wrong on our side; nothing was saved (ref `{ref}`)."))
 
 
-def _execute(
-    deps: Deps, client: WebClient, *, user_id: str, text: str, now: datetime
-) -> tuple[dict[str, Any], bool]:
+def _execute(deps: Deps, client: WebClient, *, user_id: str, text: str, now: datetime) -> Reply:
     with session_scope(deps.sessions) as session:
         person = people.get_or_register(
             session, user_id, now=now, lookup=profile_lookup(client), for_update=True
         )
         command = parsing.parse(text, local_date(now, person.timezone))
         result = track.execute(session, person, command, now=now)
-        return views.render(person, result), people.needs_profile(person)
+        refresh = people.needs_profile(person)
+        if isinstance(result, FormRequest):
+            return Reply({}, form=result, refresh_profile=refresh)
+        changed = not isinstance(command, READ_ONLY)
+        return Reply(views.render(person, result), refresh_profile=refresh, changed=changed)
 
 
 def refresh_person(deps: Deps, client: WebClient, user_id: str) -> None:

@@ -212,6 +212,14 @@ def save(
     return rows.entry_row(entry), rows.project_row(project)
 
 
+def deletable(session: Session, person: PersonRow, entry_id: int) -> tuple[EntryRow, ProjectRow, str]:
+    """The entry a delete confirmation shows, after the same checks the delete makes."""
+    entry = own_entry(session, person, entry_id)
+    ensure_editable(session, entry)
+    project = session.get_one(Project, entry.project_id)
+    return rows.entry_row(entry), rows.project_row(project), version(entry)
+
+
 def delete(
     session: Session, person: PersonRow, entry_id: int, *, expected_version: str | None = None
 ) -> EntryRow:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot import parsing
-from bot.services import catalog, entries, reports, timers
+from bot.services import catalog, entries, entry_form, reports, timers
 from bot.services.timers import Running, SavedEntry, Started
 from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow, WorkTypeRow
 
@@ -31,7 +31,15 @@ class HelpResult:
     pass
 
 
-Result = Started | SavedEntry | Logged | StatusResult | reports.Period | HelpResult
+@dataclass(frozen=True)
+class FormRequest:
+    """Open a modal: ``kind`` is "entry", "start", "edit" or "delete" (the last two name an entry)."""
+
+    kind: str
+    entry_id: int | None = None
+
+
+Result = Started | SavedEntry | Logged | StatusResult | reports.Period | HelpResult | FormRequest
 
 
 def execute(session: Session, person: PersonRow, command: parsing.Command, *, now: datetime) -> Result:
@@ -72,6 +80,12 @@ def execute(session: Session, person: PersonRow, command: parsing.Command, *, no
             return reports.period(session, person, label=label, now=now)
         case parsing.Help():
             return HelpResult()
+        case parsing.OpenModal(kind=kind):
+            return FormRequest(kind)
+        case parsing.LastEntry(action=action):
+            last = entry_form.last_entry(session, person)
+            entry_form.ensure_editable(session, last)
+            return FormRequest(action, last.id)
     raise AssertionError(f"unhandled command {command!r}")
 
 

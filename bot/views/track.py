@@ -10,7 +10,7 @@ from bot import parsing
 from bot.services import policy, reports
 from bot.services.clock import format_hours, local_time
 from bot.services.timers import Running, SavedEntry, Started
-from bot.services.track import HelpResult, Logged, Result, StatusResult
+from bot.services.track import FormRequest, HelpResult, Logged, Result, StatusResult
 from bot.views.blocks import context, escape, message, pack_lines, section
 from storage.rows import PersonRow, ProjectRow, TaskRow
 
@@ -61,6 +61,8 @@ def render(person: PersonRow, result: Result) -> Message:
             return period(person, result)
         case HelpResult():
             return help_message()
+        case FormRequest():
+            return message("Opening the form…")
     raise AssertionError(f"no view for {result!r}")
 
 
@@ -165,6 +167,9 @@ HELP_LINES = [
         "Log time by hand; `on <date>` for another day",
         "/track log 1h30m ACME-WEB Build fixed the footer on yesterday",
     ),
+    ("new", "A form to log time (also `/track log` alone; `/track start` alone starts one)", "/track new"),
+    ("edit", "Change your last entry", "/track edit last"),
+    ("delete", "Delete your last entry", "/track delete last"),
     ("today", "Today's entries against your schedule", "/track today"),
     ("week", "This week's entries against your schedule", "/track week"),
     ("help", "This list", "/track help"),

@@ -125,6 +125,11 @@ def test_on_followed_by_a_non_date_stays_in_the_description() -> None:
         ("help", Help()),
         ("", Help()),
         ("   ", Help()),
+        ("start", OpenModal("start")),
+        ("log", OpenModal("entry")),
+        ("new", OpenModal("entry")),
+        ("edit last", LastEntry("edit")),
+        ("DELETE Last", LastEntry("delete")),
     ],
 )
 def test_simple_subcommands(text: str, expected: object) -> None:

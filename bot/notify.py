@@ -1,0 +1,43 @@
+"""What the bot sends on its own, after the ack: the App Home, and modals opened for a person."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.context import Deps
+from bot.services import people
+from storage import rows
+from storage.db import session_scope
+
+logger = logging.getLogger(__name__)
+
+
+def publish_home(deps: Deps, client: WebClient, user_id: str, *, page: int = 0) -> None:
+    """Rebuild and publish the person's Home tab; never raises (it runs after the ack)."""
+    try:
+        from bot.services import home
+        from bot.views.home import home_view
+
+        now = deps.clock()
+        with session_scope(deps.sessions) as session:
+            person = rows.person(session.connection(), user_id)
+            if person is None:
+                person = people.get_or_register(session, user_id, now=now, lookup=lambda _id: None)
+            view = home_view(home.home_data(session, person, now=now), now=now, page=page)
+        client.views_publish(user_id=user_id, view=view)
+    except SlackApiError as err:
+        logger.warning("views.publish failed for %s: %s", user_id, err.response.get("error"))
+    except Exception:
+        logger.exception("publishing the Home tab failed for %s", user_id)
+
+
+def open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as err:
+        # An expired trigger (over 3 s) or a view Slack refuses: log it; there is no one to tell.
+        logger.warning("views.open failed: %s", err.response.get("error"))
