@@ -9,8 +9,9 @@ from slack_bolt import Ack, App
 
 from bot import ids
 from bot.context import Deps
+from bot.listeners.forms import read_entry_form
 from bot.services import choices
-from bot.views.entry_modal import project_option
+from bot.views.entry_modal import MAX_OPTIONS, option, project_option
 from storage import rows
 from storage.db import session_scope
 
@@ -21,6 +22,10 @@ def register(app: App, deps: Deps) -> None:
     @app.options(ids.PROJECT_INPUT)
     def project_options(ack: Ack, body: dict[str, Any]) -> None:
         ack(options=project_suggestions(deps, body["user"]["id"], body.get("value") or ""))
+
+    @app.options(ids.TASK_INPUT)
+    def task_options(ack: Ack, body: dict[str, Any]) -> None:
+        ack(options=task_suggestions(deps, body.get("view") or {}, body.get("value") or ""))
 
 
 def project_suggestions(deps: Deps, user_id: str, query: str) -> list[dict[str, Any]]:
@@ -33,4 +38,21 @@ def project_suggestions(deps: Deps, user_id: str, query: str) -> list[dict[str, 
             return [project_option(p) for p in choices.project_choices(session, person, query[:100])]
     except Exception:
         logger.exception("project options failed for %s", user_id)
+        return []
+
+
+def task_suggestions(deps: Deps, view: dict[str, Any], query: str) -> list[dict[str, Any]]:
+    """Tasks of the project chosen in the same modal whose name contains the text."""
+    try:
+        project_id = read_entry_form(view).project_id
+        if project_id is None:
+            return []
+        q = query.strip().lower()
+        with session_scope(deps.sessions) as session:
+            if choices.visible_project(session, project_id) is None:
+                return []
+            found = [t for t in choices.tasks(session, project_id) if q in t.name.lower()]
+        return [option(t.name, str(t.id)) for t in found[:MAX_OPTIONS]]
+    except Exception:
+        logger.exception("task options failed")
         return []

@@ -70,14 +70,17 @@ def _project_block(defaults: EntryDefaults) -> dict[str, Any]:
 def _task_block(defaults: EntryDefaults) -> dict[str, Any] | None:
     if not defaults.tasks:
         return None
-    options = [option(t.name, str(t.id)) for t in defaults.tasks[:MAX_OPTIONS]]
+    options = [option(t.name, str(t.id)) for t in defaults.tasks]
+    chosen = [o for o in options if o["value"] == str(defaults.task_id)]
     element: dict[str, Any] = {
-        "type": "static_select",
         "action_id": ids.TASK_INPUT,
         "placeholder": {"type": "plain_text", "text": "Phase or service"},
-        "options": options,
     }
-    chosen = [o for o in options if o["value"] == str(defaults.task_id)]
+    if len(options) <= MAX_OPTIONS:
+        element.update(type="static_select", options=options)
+    else:
+        # More tasks than a static select may hold: type-ahead over all of them instead.
+        element.update(type="external_select", min_query_length=0)
     if chosen:
         element["initial_option"] = chosen[0]
     return _input(ids.TASK_BLOCK, "Task", element)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from bot import parsing
+from bot import ids, parsing
 from bot.services import policy, reports
 from bot.services.clock import format_hours, local_time
 from bot.services.timers import Running, SavedEntry, Started
 from bot.services.track import FormRequest, HelpResult, Logged, Result, StatusResult
-from bot.views.blocks import context, escape, message, pack_lines, section
+from bot.views.blocks import Block, context, escape, message, section
+from storage.models import EntryStatus
 from storage.rows import PersonRow, ProjectRow, TaskRow
 
 Message = dict[str, Any]
@@ -119,26 +119,56 @@ def status(person: PersonRow, result: StatusResult) -> Message:
     return message(text, [section(first), context(f"Today: *{format_hours(total)}* tracked")])
 
 
+# Title, running timer, summary and the "more" note leave this many blocks for the entries.
+PERIOD_ENTRY_BLOCKS = 45
+EDITABLE = (EntryStatus.DRAFT, EntryStatus.REJECTED)
+
+
+def entry_menu(entry_id: int) -> dict[str, Any]:
+    """The Edit / Delete overflow of an entry (action ids must be unique within a message)."""
+    return {
+        "type": "overflow",
+        "action_id": f"{ids.ENTRY_MENU}:{entry_id}",
+        "options": [
+            {"text": {"type": "plain_text", "text": "Edit"}, "value": f"edit:{entry_id}"},
+            {"text": {"type": "plain_text", "text": "Delete"}, "value": f"delete:{entry_id}"},
+        ],
+    }
+
+
+def entry_block(line: reports.EntryLine) -> Block:
+    e = line.entry
+    flag = "" if e.billable else " _(non-billable)_"
+    text = (
+        f"`{format_hours(e.duration_seconds):>5}` {work_label(line.project, line.task, e.description)}{flag}"
+    )
+    if e.status not in EDITABLE:
+        return section(f"{text} :lock: _{e.status.value}_")
+    return {**section(text), "accessory": entry_menu(e.id)}
+
+
 def period(person: PersonRow, result: reports.Period) -> Message:
     title = (
         f"Today, {_day(result.first)}"
         if result.label == "today"
         else f"Week of {_day(result.first)} – {_day(result.last)}"
     )
-    by_day: dict[date, list[str]] = defaultdict(list)
-    for line in result.lines:
-        e = line.entry
-        flag = "" if e.billable else " _(non-billable)_"
-        label = work_label(line.project, line.task, e.description)
-        by_day[e.date].append(f"`{format_hours(e.duration_seconds):>5}` {label}{flag}")
-    text_lines: list[str] = []
-    for day in sorted(by_day):
+    entry_blocks: list[Block] = []
+    shown = 0
+    for day in sorted({line.entry.date for line in result.lines}):
+        day_lines = [line for line in result.lines if line.entry.date == day]
         if result.label == "week":
-            day_total = sum(ln.entry.duration_seconds for ln in result.lines if ln.entry.date == day)
-            text_lines.append(f"*{_day(day)}* — {format_hours(day_total)}")
-        text_lines.extend(by_day[day])
-    if not text_lines:
-        text_lines.append("_No time tracked yet._")
+            if len(entry_blocks) + 2 > PERIOD_ENTRY_BLOCKS:
+                break
+            day_total = sum(line.entry.duration_seconds for line in day_lines)
+            entry_blocks.append(context(f"*{_day(day)}* — {format_hours(day_total)}"))
+        for line in day_lines:
+            if len(entry_blocks) >= PERIOD_ENTRY_BLOCKS:
+                break
+            entry_blocks.append(entry_block(line))
+            shown += 1
+    if not result.lines:
+        entry_blocks.append(section("_No time tracked yet._"))
     summary = (
         f"*{format_hours(result.total_seconds)}* tracked, {format_hours(result.billable_seconds)} billable"
     )
@@ -146,8 +176,9 @@ def period(person: PersonRow, result: reports.Period) -> Message:
         summary += f" · scheduled {format_hours(result.scheduled_seconds)}"
         gap = result.scheduled_seconds - result.total_seconds
         summary += f" ({format_hours(gap)} to go)" if gap > 0 else " (schedule met)"
-    blocks = [section(f"*{title}*")]
-    blocks += pack_lines(text_lines, budget_blocks=45, more_label="entries")
+    blocks = [section(f"*{title}*"), *entry_blocks]
+    if shown < len(result.lines):
+        blocks.append(context(f"…and {len(result.lines) - shown} more entries: the App Home lists them all."))
     if result.running:
         blocks.append(section(running_line(person, result.running)))
     blocks.append(context(summary))

@@ -297,3 +297,45 @@ def test_option_requests_only_offer_visible_projects(firm: None, running_app: Ru
         "value": "acme", "view": {"id": "V1", "callback_id": "entry_modal"},
     })  # fmt: skip
     assert [o["value"] for o in options["options"]] == [str(acme_id(app))]
+
+
+def test_projects_with_over_100_tasks_get_task_type_ahead(firm: None, running_app: RunningApp) -> None:
+    from bot.services.importer import import_yaml
+
+    app = running_app
+    tasks = ", ".join(f"{{name: Phase {i}}}" for i in range(1, 131))
+    with session_scope(app.sessions) as s:
+        import_yaml(
+            s,
+            f"clients: [{{name: Big, projects: [{{name: Big Matter, code: BIG, tasks: [{tasks}]}}]}}]",
+            now=app.clock(),
+        )
+        from storage import queries
+
+        big = queries.project_by_code(s, "BIG").id
+    app.track("new")
+    view = opened_view(app)
+    interact(app, {
+        "type": "block_actions", "user": USER, "trigger_id": "t.2", "view": {**view, "state": state(project=selected(big))},
+        "actions": [{"action_id": "project_select", "block_id": "project", "type": "external_select", "selected_option": {"value": str(big)}}],
+    })  # fmt: skip
+    updated = app.fake.wait_for("views.update")[-1].params["view"]
+    task_block = next(b for b in updated["blocks"] if b.get("block_id") == "task")
+    assert task_block["element"]["type"] == "external_select"
+    status, options = interact(app, {
+        "type": "block_suggestion", "user": USER, "action_id": "task_select", "block_id": "task", "value": "phase 12",
+        "view": {**updated, "id": view["id"], "state": state(project=selected(big))},
+    })  # fmt: skip
+    assert sorted(o["text"]["text"] for o in options["options"]) == [
+        "Phase 12",
+        "Phase 120",
+        "Phase 121",
+        "Phase 122",
+        "Phase 123",
+        "Phase 124",
+        "Phase 125",
+        "Phase 126",
+        "Phase 127",
+        "Phase 128",
+        "Phase 129",
+    ]

@@ -168,3 +168,22 @@ def test_one_timer_per_person_under_concurrent_starts(firm: None, running_app: R
         assert s.scalar(select(func.count()).select_from(RunningTimer)) == 1
         # Every start but the last saved the one before it.
         assert s.scalar(select(func.count()).select_from(TimeEntry)) == 7
+
+
+def test_today_lists_entries_with_edit_menus_and_locks(firm: None, running_app: RunningApp) -> None:
+    from sqlalchemy import update
+
+    from storage.models import EntryStatus
+
+    running_app.say("log 1h acme open one")
+    running_app.say("log 2h acme locked one")
+    with session_scope(running_app.sessions) as s:
+        s.execute(
+            update(TimeEntry).where(TimeEntry.description == "locked one").values(status=EntryStatus.APPROVED)
+        )
+    _, answer = running_app.track("today")
+    sections = [b for b in answer["blocks"] if b["type"] == "section"]
+    open_one = next(b for b in sections if "open one" in b["text"]["text"])
+    locked = next(b for b in sections if "locked one" in b["text"]["text"])
+    assert [o["value"].split(":")[0] for o in open_one["accessory"]["options"]] == ["edit", "delete"]
+    assert "accessory" not in locked and "approved" in locked["text"]["text"]

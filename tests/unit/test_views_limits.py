@@ -93,3 +93,37 @@ def test_user_text_cannot_mention_or_link() -> None:
         Logged(entry=entry(1, "<!channel> <https://evil|x>"), project=project(), task=None)
     )
     assert "<!channel>" not in message["text"] and "&lt;!channel&gt;" in message["text"]
+
+
+def check_modal(view: dict[str, Any]) -> None:
+    from slack_sdk.models.views import View
+
+    View(**view).validate_json()  # title <= 24, blocks <= 100, metadata <= 3000, elements...
+    assert len(view["blocks"]) <= 100
+    for raw in view["blocks"]:
+        element = raw.get("element") or raw.get("accessory") or {}
+        assert len(element.get("options", [])) <= 100
+        for option in element.get("options", []):
+            assert len(option["text"]["text"]) <= 75 and len(option["value"]) <= 150
+        placeholder = element.get("placeholder", {}).get("text", "")
+        assert len(placeholder) <= 150
+
+
+def test_modals_fit_with_many_tasks_and_work_types_and_long_text() -> None:
+    from bot.views import entry_modal as modals
+    from storage.rows import WorkTypeRow
+
+    tasks = [TaskRow(i, f"Task {i} " + "x" * 200, None) for i in range(1, 180)]
+    work_types = [WorkTypeRow(i, f"Type {i} " + "y" * 200) for i in range(1, 180)]
+    defaults = modals.EntryDefaults(
+        day=date(2026, 11, 17), project=project(LONG), task_id=150, tasks=tasks, duration="1h30m",
+        start_time="09:00", end_time="10:30", description=LONG, work_type_id=3, billable=True,
+    )  # fmt: skip
+    for view in (
+        modals.entry_modal(defaults, work_types, metadata="m" * 500, editing=True),
+        modals.entry_modal(modals.EntryDefaults(day=date(2026, 11, 17)), [], metadata="m", editing=False),
+        modals.start_modal(defaults, metadata="m"),
+        modals.delete_modal(entry(1, LONG), project(LONG), metadata="m"),
+        modals.done_modal("A title far longer than twenty-four", LONG),
+    ):
+        check_modal(view)
