@@ -9,9 +9,11 @@ from bot.listeners import actions, commands, events, forms, options, shortcuts
 
 
 def register_listeners(app: App, deps: Deps) -> None:
+    # Bolt tries listeners in this order, building each one's arguments to match it: the
+    # latency-sensitive ones (slash command, type-ahead) go first.
     commands.register(app, deps)
+    options.register(app, deps)
     forms.register(app, deps)
     actions.register(app, deps)
-    options.register(app, deps)
     shortcuts.register(app, deps)
     events.register(app, deps)

@@ -12,8 +12,7 @@ from bot.context import Deps
 from bot.listeners.forms import read_entry_form
 from bot.services import choices
 from bot.views.entry_modal import MAX_OPTIONS, option, project_option
-from storage import rows
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +30,8 @@ def register(app: App, deps: Deps) -> None:
 def project_suggestions(deps: Deps, user_id: str, query: str) -> list[dict[str, Any]]:
     """Up to 100 visible projects (Slack's limit), the person's recent ones first; never raises."""
     try:
-        with session_scope(deps.sessions) as session:
-            person = rows.person(session.connection(), user_id)
-            if person is None:
-                return []
-            return [project_option(p) for p in choices.project_choices(session, person, query[:100])]
+        with read_scope(deps.sessions) as conn:
+            return [project_option(p) for p in choices.project_choices(conn, user_id, query[:100])]
     except Exception:
         logger.exception("project options failed for %s", user_id)
         return []
@@ -48,7 +44,7 @@ def task_suggestions(deps: Deps, view: dict[str, Any], query: str) -> list[dict[
         if project_id is None:
             return []
         q = query.strip().lower()
-        with session_scope(deps.sessions) as session:
+        with session_scope(deps.sessions, read_only=True) as session:
             if choices.visible_project(session, project_id) is None:
                 return []
             found = [t for t in choices.tasks(session, project_id) if q in t.name.lower()]

@@ -4,44 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.services import entry_form, policy
+from bot.services import entry_form, policy, project_index
 from bot.services.clock import local_date
 from bot.views.entry_modal import EntryDefaults
 from storage import rows
-from storage.models import Client, Project, Task, TimeEntry, WorkType
+from storage.models import Person, Project, Task, TimeEntry, WorkType
 from storage.rows import PersonRow, ProjectRow, TaskRow, WorkTypeRow
 
 RECENT_PROJECTS = 5
-_PROJECT_COLUMNS = (Project.id, Project.code, Project.name, Project.billing_type, Project.required_fields)
-_VISIBLE = (Project.active.is_(True), Client.active.is_(True))
 
-# Type-ahead: codes and names that start with the text, and names that contain it.
-_SEARCH = (
-    select(*_PROJECT_COLUMNS)
-    .join(Client, Client.id == Project.client_id)
-    .where(
-        *_VISIBLE,
-        or_(
-            func.lower(Project.code).like(bindparam("prefix"), escape="\\"),
-            func.lower(Project.name).like(bindparam("infix"), escape="\\"),
-        ),
-    )
-    .order_by(func.lower(Project.code))
-    .limit(bindparam("limit"))
-)
 _RECENT_IDS = (
     select(TimeEntry.project_id)
-    .where(TimeEntry.person_id == bindparam("person_id"))
+    .join(Person, Person.id == TimeEntry.person_id)
+    .where(Person.slack_id == bindparam("slack_id"))
     .order_by(TimeEntry.id.desc())
     .limit(50)
-)
-_BY_IDS = (
-    select(*_PROJECT_COLUMNS)
-    .join(Client, Client.id == Project.client_id)
-    .where(*_VISIBLE, Project.id.in_(bindparam("ids", expanding=True)))
 )
 _TASKS = (
     select(Task.id, Task.name, Task.billable)
@@ -51,30 +31,21 @@ _TASKS = (
 _WORK_TYPES = select(WorkType.id, WorkType.name).where(WorkType.active.is_(True)).order_by(WorkType.name)
 
 
-def _like(text: str) -> str:
-    return text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def project_choices(conn: Connection, slack_id: str, query: str, *, limit: int = 100) -> list[ProjectRow]:
+    """Up to ``limit`` visible projects for the type-ahead: the person's recent ones first.
 
-
-def project_choices(session: Session, person: PersonRow, query: str, *, limit: int = 100) -> list[ProjectRow]:
-    """Up to ``limit`` projects for the type-ahead: the person's recent ones first."""
-    conn = session.connection()
-    q = _like(query.strip())
-    recent_ids: list[int] = []
-    for (project_id,) in conn.execute(_RECENT_IDS, {"person_id": person.id}):
-        if project_id not in recent_ids:
-            recent_ids.append(project_id)
-            if len(recent_ids) == RECENT_PROJECTS:
+    Takes a bare Connection (see ``storage.db.read_scope``): this runs on every keystroke.
+    """
+    index = project_index.current(conn)
+    recent: list[ProjectRow] = []
+    for (project_id,) in conn.execute(_RECENT_IDS, {"slack_id": slack_id}):
+        project = index.by_id.get(project_id)
+        if project is not None and project not in recent and _matches(project, query):
+            recent.append(project)
+            if len(recent) == RECENT_PROJECTS:
                 break
-    found = [
-        ProjectRow(*r)
-        for r in conn.execute(_SEARCH, {"prefix": q + "%", "infix": "%" + q + "%", "limit": limit})
-    ]
-    if recent_ids:
-        by_id = {p.id: p for p in (ProjectRow(*r) for r in conn.execute(_BY_IDS, {"ids": recent_ids}))}
-        recent = [by_id[i] for i in recent_ids if i in by_id and _matches(by_id[i], query)]
-        seen = {p.id for p in recent}
-        found = recent + [p for p in found if p.id not in seen]
-    return found[:limit]
+    found = index.search(query, limit=limit + len(recent))
+    return (recent + [p for p in found if p not in recent])[:limit]
 
 
 def _matches(project: ProjectRow, query: str) -> bool:

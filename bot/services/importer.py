@@ -524,5 +524,7 @@ def _apply(session: Session, plan: _Plan, *, now: datetime) -> ImportSummary:
         elif _set(work_type, w, ["active"]):
             work_type.updated_at = now
             summary.updated["work_types"] += 1
+    if any(summary.created[k] or summary.updated[k] for k in ("clients", "projects", "tasks")):
+        queries.workspace(session).catalog_version += 1
     session.flush()
     return summary

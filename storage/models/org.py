@@ -47,6 +47,8 @@ class Workspace(Timestamps, Base):
     required_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Descriptions shorter than this are refused when an entry is made or edited by hand.
     min_description_length: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped whenever clients or projects change, so processes can cache the project list.
+    catalog_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Person(Timestamps, Base):

@@ -1,0 +1,90 @@
+"""The visible projects, held in memory per process for the type-ahead.
+
+Finding 100 matches among thousands of names in a Python list takes well under a
+millisecond; the same search in SQL (``lower(name) LIKE '%q%'`` over every row, then a sort)
+took 2-3 ms on SQLite. Every request still asks the database for the workspace's
+``catalog_version`` (bumped by the import whenever clients, projects or tasks change), so a
+change made by any process is seen by the next request of every process.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, literal, select
+
+from storage.models import Client, Project, Workspace
+from storage.rows import ProjectRow
+
+_VERSION = select(Workspace.catalog_version).where(Workspace.id == literal(1))
+_VISIBLE = (
+    select(Project.id, Project.code, Project.name, Project.billing_type, Project.required_fields)
+    .join(Client, Client.id == Project.client_id)
+    .where(Project.active.is_(True), Client.active.is_(True))
+    .order_by(func.lower(Project.code))
+)
+
+
+@dataclass(frozen=True)
+class ProjectIndex:
+    version: int
+    projects: tuple[ProjectRow, ...]  # ordered by code
+    by_id: dict[int, ProjectRow]
+    # One line per project, "code\tname\n" lower-cased, in the same order; str.find scans it
+    # at C speed, where a Python loop over thousands of projects took milliseconds.
+    blob: str
+    starts: tuple[int, ...]  # where each line starts in the blob
+    tabs: tuple[int, ...]  # where each line's tab is
+
+    @classmethod
+    def build(cls, version: int, projects: tuple[ProjectRow, ...]) -> ProjectIndex:
+        lines = [f"{_clean(p.code)}\t{_clean(p.name)}\n" for p in projects]
+        starts, tabs, offset = [], [], 0
+        for project, line in zip(projects, lines, strict=True):
+            starts.append(offset)
+            tabs.append(offset + len(_clean(project.code)))
+            offset += len(line)
+        return cls(version, projects, {p.id: p for p in projects}, "".join(lines), tuple(starts), tuple(tabs))
+
+    def search(self, query: str, *, limit: int) -> list[ProjectRow]:
+        """Codes that start with the text or names that contain it, by code, at most ``limit``."""
+        q = _clean(query.strip())
+        if not q:
+            return list(self.projects[:limit])
+        found: list[ProjectRow] = []
+        last = -1
+        pos = self.blob.find(q)
+        while pos != -1 and len(found) < limit:
+            line = bisect_right(self.starts, pos) - 1
+            if line != last and (pos == self.starts[line] or pos > self.tabs[line]):
+                found.append(self.projects[line])
+                last = line
+                pos = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.blob)
+            else:
+                pos += 1
+            pos = self.blob.find(q, pos)
+        return found
+
+
+def _clean(text: str) -> str:
+    return text.lower().replace("\t", " ").replace("\n", " ")
+
+
+_lock = threading.Lock()
+_cache: dict[str, ProjectIndex] = {}
+
+
+def current(conn: Connection) -> ProjectIndex:
+    """The index for this database, reloaded when the catalog version moved."""
+    version = conn.execute(_VERSION).scalar() or 0
+    key = str(conn.engine.url)
+    index = _cache.get(key)
+    if index is not None and index.version == version:
+        return index
+    projects = tuple(ProjectRow(*row) for row in conn.execute(_VISIBLE))
+    index = ProjectIndex.build(version, projects)
+    with _lock:
+        _cache[key] = index
+    return index
