@@ -5,7 +5,7 @@ answers the same signed request with a constant list of 100 options, served the 
 (dispatch on a thread pool, process_before_response). Both get N requests at concurrency C;
 the script prints p50/p99 for each and their ratio (target: Punchcard p99 <= 3x the bare p99).
 
-    python bench/options_load.py [--requests 2000] [--concurrency 8] [--projects 5000]
+    python bench/options_load.py [--requests 5000] [--concurrency 8] [--projects 5000] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -188,9 +188,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--projects", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="punchcard-bench-"))
