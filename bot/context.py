@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,7 +27,26 @@ class Deps:
     secret: str
     clock: Callable[[], datetime] = field(default=utcnow)
     executor: Executor = field(default_factory=_pool)
+    _pending: set[str] = field(default_factory=set)
+    _pending_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def background(self, work: Callable[[], None]) -> None:
         """Run ``work`` after the ack, off the request thread."""
         self.executor.submit(work)
+
+    def coalesce(self, key: str, delay: float, work: Callable[[], None]) -> None:
+        """Run ``work`` once ``delay`` seconds from now, however often this is called for
+        ``key`` meanwhile: ten timer changes in a second publish one Home tab, not ten."""
+        with self._pending_lock:
+            if key in self._pending:
+                return
+            self._pending.add(key)
+
+        def run() -> None:
+            with self._pending_lock:
+                self._pending.discard(key)  # changes from now on schedule another run
+            work()
+
+        timer = threading.Timer(delay, lambda: self.executor.submit(run))
+        timer.daemon = True
+        timer.start()

@@ -26,13 +26,24 @@ def publish_home(deps: Deps, client: WebClient, user_id: str, *, page: int = 0) 
         with session_scope(deps.sessions) as session:
             person = rows.person(session.connection(), user_id)
             if person is None:
-                person = people.get_or_register(session, user_id, now=now, lookup=lambda _id: None)
+                person = people.get_or_register(
+                    session.connection(), user_id, now=now, lookup=lambda _id: None
+                )
             view = home_view(home.home_data(session, person, now=now), now=now, page=page)
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as err:
         logger.warning("views.publish failed for %s: %s", user_id, err.response.get("error"))
     except Exception:
         logger.exception("publishing the Home tab failed for %s", user_id)
+
+
+# A change republishes the Home tab this long after it, once for any burst of changes.
+HOME_DELAY = 0.3
+
+
+def home_changed(deps: Deps, client: WebClient, user_id: str) -> None:
+    """The person's timer or entries changed: their Home tab follows shortly."""
+    deps.coalesce(f"home:{user_id}", HOME_DELAY, lambda: publish_home(deps, client, user_id))
 
 
 def open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ serialises requests; here each dispatch runs on a worker thread instead.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,7 +29,7 @@ EVENTS_PATH = "/slack/events"
 
 
 # Worker threads for Bolt dispatch (anyio's default is 40); each holds one request.
-DISPATCH_THREADS = 32
+DISPATCH_THREADS = int(os.environ.get("PUNCHCARD_DISPATCH_THREADS", "32"))
 
 
 def create_web_app(app: App, engine: Engine, *, dispatch_threads: int = DISPATCH_THREADS) -> Starlette:

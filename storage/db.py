@@ -93,6 +93,15 @@ def session_scope(factory: sessionmaker[Session], *, read_only: bool = False) ->
 
 
 @contextmanager
+def write_scope(factory: sessionmaker[Session]) -> Iterator[Connection]:
+    """A write transaction on a bare Connection (the request hot path: no ORM session)."""
+    engine = factory.kw["bind"]
+    lock = _WRITE_LOCKS.get(engine)
+    with lock if lock is not None else nullcontext(), engine.begin() as conn:
+        yield conn
+
+
+@contextmanager
 def read_scope(factory: sessionmaker[Session]) -> Iterator[Connection]:
     """A read-only transaction on a bare Connection: no ORM session, for hot read paths."""
     engine = factory.kw["bind"]

@@ -149,6 +149,7 @@ _RUNNING = (
     .where(RunningTimer.person_id == bindparam("person_id"))
 )
 _RUNNING_LOCKED = _RUNNING.with_for_update(of=RunningTimer)
+_INSERT_PERSON = insert(Person).returning(Person.id)
 _INSERT_TIMER = insert(RunningTimer).returning(RunningTimer.id)
 _DELETE_TIMER = delete(RunningTimer).where(RunningTimer.id == bindparam("timer_id"))
 _INSERT_ENTRY = insert(TimeEntry).returning(TimeEntry.id)
@@ -225,6 +226,18 @@ def insert_timer(
     params = {**values, "origin": origin, "created_at": started_at, "updated_at": started_at}
     new_id = conn.execute(_INSERT_TIMER, params).scalar_one()
     return TimerRow(id=new_id, **values)
+
+
+def insert_person(conn: Connection, *, slack_id: str, name: str, timezone: str, now: datetime) -> PersonRow:
+    """A member registered on first use (people from the import are upserted by it)."""
+    values: dict[str, Any] = dict(
+        slack_id=slack_id, name=name, role=Role.MEMBER, timezone=timezone,
+        timezone_from_import=False, schedule={},
+    )  # fmt: skip
+    new_id = conn.execute(
+        _INSERT_PERSON, {**values, "active": True, "created_at": now, "updated_at": now}
+    ).scalar_one()
+    return PersonRow(id=new_id, **values)
 
 
 def delete_timer(conn: Connection, timer_id: int) -> None:

@@ -19,7 +19,7 @@ from bot import ids
 from bot.context import Deps
 from bot.errors import UserError
 from bot.listeners.forms import open_form, read_entry_form
-from bot.notify import publish_home
+from bot.notify import home_changed, publish_home
 from bot.services import choices, people, policy, timers
 from bot.services.track import FormRequest
 from bot.views import entry_modal as views
@@ -32,7 +32,7 @@ def register(app: App, deps: Deps) -> None:
     @app.action(ids.STOP_TIMER)
     def stop_timer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        stop = lambda session, person, now: timers.stop(session, person, now=now)  # noqa: E731
+        stop = lambda session, person, now: timers.stop(session.connection(), person, now=now)  # noqa: E731
         deps.background(lambda: _change_timer(deps, client, body, stop))
 
     @app.action(re.compile(f"^{ids.START_RECENT}(:.*)?$"))
@@ -52,7 +52,7 @@ def register(app: App, deps: Deps) -> None:
                 raise UserError("That project is closed; pick another one.")
             task = next((t for t in choices.tasks(session, project.id) if t.id == task_id), None)
             return timers.start(
-                session, person, project=project, task=task, work_type=None,
+                session.connection(), person, project=project, task=task, work_type=None,
                 description=description, now=now, origin="home",
             )  # fmt: skip
 
@@ -113,7 +113,7 @@ def _follow_project(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str,
     form = read_entry_form(view)
     now = deps.clock()
     with session_scope(deps.sessions) as session:
-        person = people.get_or_register(session, user_id, now=now, lookup=lambda _id: None)
+        person = people.get_or_register(session.connection(), user_id, now=now, lookup=lambda _id: None)
         project = choices.visible_project(session, form.project_id) if form.project_id else None
         if project is None:
             return None
@@ -143,7 +143,7 @@ def _change_timer(deps: Deps, client: WebClient, body: dict[str, Any], change: A
     try:
         with session_scope(deps.sessions) as session:
             person = people.get_or_register(
-                session, user_id, now=now, lookup=lambda _id: None, for_update=True
+                session.connection(), user_id, now=now, lookup=lambda _id: None, for_update=True
             )
             change(session, person, now)
     except UserError as err:
@@ -151,7 +151,7 @@ def _change_timer(deps: Deps, client: WebClient, body: dict[str, Any], change: A
     except Exception:
         logger.exception("timer change from the Home tab failed for %s", user_id)
         _tell(client, body, "Something went wrong on our side; nothing was changed.")
-    publish_home(deps, client, user_id)
+    home_changed(deps, client, user_id)
 
 
 def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:

@@ -16,13 +16,13 @@ from bot import parsing
 from bot.context import Deps
 from bot.errors import UserError
 from bot.listeners.forms import open_form
-from bot.notify import publish_home
+from bot.notify import home_changed
 from bot.services import people, track
 from bot.services.clock import local_date
 from bot.services.track import FormRequest
 from bot.slack import make_client, profile_lookup
 from bot.views import track as views
-from storage.db import session_scope
+from storage.db import session_scope, write_scope
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def register(app: App, deps: Deps) -> None:
         if reply.refresh_profile:
             deps.background(lambda: refresh_person(deps, client, user_id))
         if reply.changed:
-            deps.background(lambda: publish_home(deps, client, user_id))
+            home_changed(deps, client, user_id)
 
 
 def run_track(deps: Deps, client: WebClient, *, user_id: str, text: str) -> Reply:
@@ -83,12 +83,12 @@ def run_track(deps: Deps, client: WebClient, *, user_id: str, text: str) -> Repl
 
 
 def _execute(deps: Deps, client: WebClient, *, user_id: str, text: str, now: datetime) -> Reply:
-    with session_scope(deps.sessions) as session:
+    with write_scope(deps.sessions) as conn:
         person = people.get_or_register(
-            session, user_id, now=now, lookup=profile_lookup(client), for_update=True
+            conn, user_id, now=now, lookup=profile_lookup(client), for_update=True
         )
         command = parsing.parse(text, local_date(now, person.timezone))
-        result = track.execute(session, person, command, now=now)
+        result = track.execute(conn, person, command, now=now)
         refresh = people.needs_profile(person)
         if isinstance(result, FormRequest):
             return Reply({}, form=result, refresh_profile=refresh)

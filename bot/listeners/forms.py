@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot import ids, metadata
 from bot.context import Deps
 from bot.errors import UserError
-from bot.notify import open_view, publish_home
+from bot.notify import home_changed, open_view
 from bot.services import choices, entry_form, people, timers
 from bot.services.clock import format_hours
 from bot.services.entry_form import EntryForm, FormErrors
@@ -37,7 +37,7 @@ def open_form(
     now = deps.clock()
     try:
         with session_scope(deps.sessions) as session:
-            person = people.get_or_register(session, user_id, now=now, lookup=lambda _id: None)
+            person = people.get_or_register(session.connection(), user_id, now=now, lookup=lambda _id: None)
             seal: dict[str, Any] = {"u": user_id}
             if request.kind in ("entry", "start"):
                 defaults = choices.new_entry_defaults(session, person, now=now, description=description)
@@ -76,19 +76,19 @@ def register(app: App, deps: Deps) -> None:
     def submit_entry(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
         ack(**_submit_entry(deps, user_id, view))
-        deps.background(lambda: publish_home(deps, client, user_id))
+        home_changed(deps, client, user_id)
 
     @app.view(ids.START_MODAL)
     def submit_start(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
         ack(**_submit_start(deps, user_id, view))
-        deps.background(lambda: publish_home(deps, client, user_id))
+        home_changed(deps, client, user_id)
 
     @app.view(ids.DELETE_CONFIRM_MODAL)
     def submit_delete(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
         ack(**_submit_delete(deps, user_id, view))
-        deps.background(lambda: publish_home(deps, client, user_id))
+        home_changed(deps, client, user_id)
 
 
 def _sealed(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, Any]:
@@ -122,7 +122,7 @@ def _submit_entry(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, A
         now = deps.clock()
         with session_scope(deps.sessions) as session:
             person = people.get_or_register(
-                session, user_id, now=now, lookup=lambda _id: None, for_update=True
+                session.connection(), user_id, now=now, lookup=lambda _id: None, for_update=True
             )
             entry, project = entry_form.save(
                 session, person, form, now=now, entry_id=data.get("e"), expected_version=data.get("v")
@@ -146,7 +146,7 @@ def _submit_start(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, A
         now = deps.clock()
         with session_scope(deps.sessions) as session:
             person = people.get_or_register(
-                session, user_id, now=now, lookup=lambda _id: None, for_update=True
+                session.connection(), user_id, now=now, lookup=lambda _id: None, for_update=True
             )
             project = choices.visible_project(session, form.project_id) if form.project_id else None
             if project is None:
@@ -155,7 +155,7 @@ def _submit_start(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, A
             if form.task_id is not None and task is None:
                 raise FormErrors({ids.TASK_BLOCK: f"That task is not a task of {project.code}."})
             started = timers.start(
-                session, person, project=project, task=task, work_type=None,
+                session.connection(), person, project=project, task=task, work_type=None,
                 description=form.description.strip(), now=now, origin="modal",
             )  # fmt: skip
         text = f":stopwatch: Timer running on {work_label(project, task, started.timer.description)}."
@@ -176,7 +176,7 @@ def _submit_delete(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, 
         now = deps.clock()
         with session_scope(deps.sessions) as session:
             person = people.get_or_register(
-                session, user_id, now=now, lookup=lambda _id: None, for_update=True
+                session.connection(), user_id, now=now, lookup=lambda _id: None, for_update=True
             )
             gone = entry_form.delete(session, person, int(data["e"]), expected_version=data.get("v"))
         return _outcome(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from bot.errors import UserError
 from storage import rows
@@ -12,9 +12,9 @@ MAX_CANDIDATES = 10
 WORK_TYPE_PREFIX = "type:"
 
 
-def find_project(session: Session, query: str) -> ProjectRow:
+def find_project(conn: Connection, query: str) -> ProjectRow:
     """By code or name, case-insensitive; an exact match wins, else a unique prefix."""
-    exact, prefixed = rows.projects_matching(session.connection(), query, limit=MAX_CANDIDATES + 1)
+    exact, prefixed = rows.projects_matching(conn, query, limit=MAX_CANDIDATES + 1)
     if len(exact) == 1:
         return exact[0]
     candidates = exact or prefixed
@@ -30,23 +30,23 @@ def find_project(session: Session, query: str) -> ProjectRow:
     raise UserError(f"`{query}` matches more than one project:\n{listing}{more}")
 
 
-def take_task(session: Session, project: ProjectRow, rest: list[str]) -> tuple[TaskRow | None, list[str]]:
+def take_task(conn: Connection, project: ProjectRow, rest: list[str]) -> tuple[TaskRow | None, list[str]]:
     """The first word is a task if it names one of the project's tasks; else it is description."""
     if rest:
-        task = rows.task_named(session.connection(), project.id, rest[0])
+        task = rows.task_named(conn, project.id, rest[0])
         if task is not None:
             return task, rest[1:]
     return None, rest
 
 
-def take_work_type(session: Session, rest: list[str]) -> tuple[WorkTypeRow | None, list[str]]:
+def take_work_type(conn: Connection, rest: list[str]) -> tuple[WorkTypeRow | None, list[str]]:
     """A ``type:Name`` word anywhere in the text sets the work type."""
     for index, word in enumerate(rest):
         if word.lower().startswith(WORK_TYPE_PREFIX):
             name = word[len(WORK_TYPE_PREFIX) :]
-            work_type = rows.work_type_named(session.connection(), name)
+            work_type = rows.work_type_named(conn, name)
             if work_type is None:
-                known = ", ".join(f"`{n}`" for n in rows.work_type_names(session.connection()))
+                known = ", ".join(f"`{n}`" for n in rows.work_type_names(conn))
                 raise UserError(f"`{name}` is not a work type of this workspace. Known: {known or 'none'}.")
             return work_type, rest[:index] + rest[index + 1 :]
     return None, rest

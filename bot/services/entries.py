@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from bot.errors import UserError
 from bot.parsing import MAX_ENTRY_SECONDS
@@ -16,7 +16,7 @@ from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow, WorkTypeRow
 
 
 def log(
-    session: Session,
+    conn: Connection,
     person: PersonRow,
     *,
     project: ProjectRow,
@@ -33,7 +33,6 @@ def log(
         raise UserError("An entry must be more than zero and at most 24 hours.")
     if day > local_date(now, person.timezone):
         raise UserError(f"{day.isoformat()} is in the future; you can only log time already worked.")
-    conn = session.connection()
     missing = policy.missing_fields(
         rows.workspace(conn).required_fields,
         project,

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bot.services.clock import is_timezone
 from storage import queries, rows
-from storage.models import Person, Role
+from storage.models import Person
 from storage.rows import PersonRow
 
 
@@ -24,7 +25,7 @@ ProfileLookup = Callable[[str], SlackProfile | None]
 
 
 def get_or_register(
-    session: Session, slack_id: str, *, now: datetime, lookup: ProfileLookup, for_update: bool = False
+    conn: Connection, slack_id: str, *, now: datetime, lookup: ProfileLookup, for_update: bool = False
 ) -> PersonRow:
     """The person with this Slack id; someone not in the import becomes a member.
 
@@ -32,25 +33,16 @@ def get_or_register(
     is still registered, with the workspace timezone, so their time is never refused.
     ``for_update`` locks the person's row: their timer changes one request at a time.
     """
-    found = rows.person(session.connection(), slack_id, for_update=for_update)
+    found = rows.person(conn, slack_id, for_update=for_update)
     if found is not None:
         return found
-    person = Person(
-        slack_id=slack_id,
-        name=slack_id,
-        role=Role.MEMBER,
-        timezone=queries.workspace(session).timezone,
-        timezone_from_import=False,
-        schedule={},
-        created_at=now,
-        updated_at=now,
-    )
+    name, timezone = slack_id, rows.workspace(conn).timezone
     profile = lookup(slack_id)
     if profile is not None:
-        apply_profile(person, profile, now=now)
-    session.add(person)
-    session.flush()
-    return rows.person_row(person)
+        name = profile.name or name
+        if profile.timezone and is_timezone(profile.timezone):
+            timezone = profile.timezone
+    return rows.insert_person(conn, slack_id=slack_id, name=name, timezone=timezone, now=now)
 
 
 def needs_profile(person: PersonRow | Person) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from bot.services.clock import local_date, scheduled_seconds, week_bounds
 from bot.services.timers import Running, running
@@ -36,10 +36,10 @@ class Period:
         return self.total_seconds + (self.running.elapsed_seconds if self.running else 0)
 
 
-def period(session: Session, person: PersonRow, *, label: str, now: datetime) -> Period:
+def period(conn: Connection, person: PersonRow, *, label: str, now: datetime) -> Period:
     today = local_date(now, person.timezone)
     first, last = (today, today) if label == "today" else week_bounds(today)
-    found = rows.entries_between(session.connection(), person.id, first, last)
+    found = rows.entries_between(conn, person.id, first, last)
     lines = [EntryLine(e, p, t) for e, p, t in found]
     return Period(
         label=label,
@@ -49,10 +49,10 @@ def period(session: Session, person: PersonRow, *, label: str, now: datetime) ->
         total_seconds=sum(line.entry.duration_seconds for line in lines),
         billable_seconds=sum(line.entry.duration_seconds for line in lines if line.entry.billable),
         scheduled_seconds=scheduled_seconds(person.schedule or {}, first, last),
-        running=running(session, person, now=now),
+        running=running(conn, person, now=now),
     )
 
 
-def today_seconds(session: Session, person: PersonRow, *, now: datetime) -> int:
+def today_seconds(conn: Connection, person: PersonRow, *, now: datetime) -> int:
     today = local_date(now, person.timezone)
-    return rows.seconds_between(session.connection(), person.id, today, today)
+    return rows.seconds_between(conn, person.id, today, today)

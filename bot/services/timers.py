@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from bot.errors import UserError
 from bot.services import policy
@@ -40,7 +40,7 @@ class Running:
 
 
 def start(
-    session: Session,
+    conn: Connection,
     person: PersonRow,
     *,
     project: ProjectRow,
@@ -55,9 +55,9 @@ def start(
     The caller holds the person's row lock (see ``people.get_or_register``), and the unique
     key on ``running_timers.person_id`` backs it: two timers for one person cannot exist.
     """
-    saved = _save_running(session, person, now=now)
+    saved = _save_running(conn, person, now=now)
     timer = rows.insert_timer(
-        session.connection(),
+        conn,
         person_id=person.id,
         project_id=project.id,
         task_id=task.id if task else None,
@@ -70,23 +70,22 @@ def start(
     return Started(timer=timer, project=project, task=task, saved=saved)
 
 
-def stop(session: Session, person: PersonRow, *, now: datetime) -> SavedEntry:
-    saved = _save_running(session, person, now=now)
+def stop(conn: Connection, person: PersonRow, *, now: datetime) -> SavedEntry:
+    saved = _save_running(conn, person, now=now)
     if saved is None:
         raise UserError("No timer is running. Start one with `/track start <project>`.")
     return saved
 
 
-def running(session: Session, person: PersonRow, *, now: datetime) -> Running | None:
-    found = rows.running_timer(session.connection(), person.id)
+def running(conn: Connection, person: PersonRow, *, now: datetime) -> Running | None:
+    found = rows.running_timer(conn, person.id)
     if found is None:
         return None
     timer, project, task = found
     return Running(timer, project, task, max(0, int((now - timer.started_at).total_seconds())))
 
 
-def _save_running(session: Session, person: PersonRow, *, now: datetime) -> SavedEntry | None:
-    conn = session.connection()
+def _save_running(conn: Connection, person: PersonRow, *, now: datetime) -> SavedEntry | None:
     found = rows.running_timer(conn, person.id, for_update=True)
     if found is None:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bot import parsing
@@ -42,12 +43,12 @@ class FormRequest:
 Result = Started | SavedEntry | Logged | StatusResult | reports.Period | HelpResult | FormRequest
 
 
-def execute(session: Session, person: PersonRow, command: parsing.Command, *, now: datetime) -> Result:
+def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, now: datetime) -> Result:
     match command:
         case parsing.Start(project=query, rest=rest):
-            work = _work(session, query, rest)
+            work = _work(conn, query, rest)
             return timers.start(
-                session,
+                conn,
                 person,
                 project=work.project,
                 task=work.task,
@@ -56,16 +57,16 @@ def execute(session: Session, person: PersonRow, command: parsing.Command, *, no
                 now=now,
             )
         case parsing.Stop():
-            return timers.stop(session, person, now=now)
+            return timers.stop(conn, person, now=now)
         case parsing.Status():
             return StatusResult(
-                running=timers.running(session, person, now=now),
-                today_seconds=reports.today_seconds(session, person, now=now),
+                running=timers.running(conn, person, now=now),
+                today_seconds=reports.today_seconds(conn, person, now=now),
             )
         case parsing.Log(seconds=seconds, project=query, rest=rest, day=day):
-            work = _work(session, query, rest)
+            work = _work(conn, query, rest)
             entry = entries.log(
-                session,
+                conn,
                 person,
                 project=work.project,
                 task=work.task,
@@ -77,15 +78,16 @@ def execute(session: Session, person: PersonRow, command: parsing.Command, *, no
             )
             return Logged(entry=entry, project=work.project, task=work.task)
         case parsing.Report(period=label):
-            return reports.period(session, person, label=label, now=now)
+            return reports.period(conn, person, label=label, now=now)
         case parsing.Help():
             return HelpResult()
         case parsing.OpenModal(kind=kind):
             return FormRequest(kind)
         case parsing.LastEntry(action=action):
-            last = entry_form.last_entry(session, person)
-            entry_form.ensure_editable(session, last)
-            return FormRequest(action, last.id)
+            with Session(bind=conn) as session:  # joins the caller's transaction
+                last = entry_form.last_entry(session, person)
+                entry_form.ensure_editable(session, last)
+                return FormRequest(action, last.id)
     raise AssertionError(f"unhandled command {command!r}")
 
 
@@ -97,9 +99,9 @@ class _Work:
     description: str
 
 
-def _work(session: Session, query: str, rest: list[str]) -> _Work:
+def _work(conn: Connection, query: str, rest: list[str]) -> _Work:
     """``<project> [task] [description]`` words, resolved: the grammar start and log share."""
-    project = catalog.find_project(session, query)
-    task, rest = catalog.take_task(session, project, rest)
-    work_type, rest = catalog.take_work_type(session, rest)
+    project = catalog.find_project(conn, query)
+    task, rest = catalog.take_task(conn, project, rest)
+    work_type, rest = catalog.take_work_type(conn, rest)
     return _Work(project, task, work_type, " ".join(rest))

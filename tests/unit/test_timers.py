@@ -21,8 +21,8 @@ def no_lookup(_slack_id: str) -> SlackProfile | None:
 
 def run(sessions: sessionmaker[Session], text: str, now: datetime, user: str = "U0MEMBER") -> track.Result:
     with session_scope(sessions) as s:
-        person = get_or_register(s, user, now=now, lookup=no_lookup)
-        return track.execute(s, person, parse(text, now.date()), now=now)
+        person = get_or_register(s.connection(), user, now=now, lookup=no_lookup)
+        return track.execute(s.connection(), person, parse(text, now.date()), now=now)
 
 
 def count(sessions: sessionmaker[Session], model: type) -> int:
@@ -156,8 +156,7 @@ def test_new_person_is_registered_from_their_slack_profile(
     engine: object, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
     with session_scope(sessions) as s:
-        person = get_or_register(
-            s, "U0NEW", now=clock(), lookup=lambda _id: SlackProfile("New Person", "Asia/Tokyo")
+        person = get_or_register(s.connection(), "U0NEW", now=clock(), lookup=lambda _id: SlackProfile("New Person", "Asia/Tokyo")
         )
         assert (person.name, person.timezone, person.role.value) == ("New Person", "Asia/Tokyo", "member")
 
@@ -166,5 +165,5 @@ def test_registration_survives_a_failed_profile_lookup(
     firm: None, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
     with session_scope(sessions) as s:
-        person = get_or_register(s, "U0NEW", now=clock(), lookup=lambda _id: None)
+        person = get_or_register(s.connection(), "U0NEW", now=clock(), lookup=lambda _id: None)
         assert (person.name, person.timezone) == ("U0NEW", "America/New_York")
