@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="address to bind (default 127.0.0.1; 0.0.0.0 behind a reverse proxy)",
     )
     serve.add_argument("--socket", action="store_true", help="Socket Mode (needs SLACK_APP_TOKEN)")
+    serve.add_argument("--threads", type=int, default=4, help="request threads per process (default 4)")
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from bot.server import serve
 
-            return serve(settings, host=args.host, port=args.port, socket=args.socket)
+            return serve(settings, host=args.host, port=args.port, socket=args.socket, threads=args.threads)
         if args.command == "db":
             return _db_upgrade(settings)
         if args.command == "import":

@@ -9,9 +9,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.context import Deps
-from bot.services import people
+from bot.services import home_tab, people
+from bot.views.home_tab import home_view
 from storage import rows
-from storage.db import session_scope
+from storage.db import read_scope, write_scope
 
 logger = logging.getLogger(__name__)
 
@@ -19,17 +20,14 @@ logger = logging.getLogger(__name__)
 def publish_home(deps: Deps, client: WebClient, user_id: str, *, page: int = 0) -> None:
     """Rebuild and publish the person's Home tab; never raises (it runs after the ack)."""
     try:
-        from bot.services import home
-        from bot.views.home import home_view
-
         now = deps.clock()
-        with session_scope(deps.sessions) as session:
-            person = rows.person(session.connection(), user_id)
-            if person is None:
-                person = people.get_or_register(
-                    session.connection(), user_id, now=now, lookup=lambda _id: None
-                )
-            view = home_view(home.home_data(session, person, now=now), now=now, page=page)
+        with read_scope(deps.sessions) as conn:
+            person = rows.person(conn, user_id)
+        if person is None:  # opened the Home tab before ever using /track
+            with write_scope(deps.sessions) as conn:
+                person = people.get_or_register(conn, user_id, now=now, lookup=lambda _id: None)
+        with read_scope(deps.sessions) as conn:
+            view = home_view(home_tab.home_data(conn, person, now=now), now=now, page=page)
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as err:
         logger.warning("views.publish failed for %s: %s", user_id, err.response.get("error"))

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app import create_app
 from bot.config import ConfigError, Settings
 from bot.context import Deps
+from bot.web import DISPATCH_THREADS
 from storage.db import make_engine, make_sessionmaker, ping
 from storage.migrate import upgrade
 
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 SWITCH_INTERVAL = float(os.environ.get("PUNCHCARD_SWITCH_INTERVAL", "0.001"))
 
 
-def serve(settings: Settings, *, host: str, port: int, socket: bool) -> int:
+def serve(settings: Settings, *, host: str, port: int, socket: bool, threads: int = DISPATCH_THREADS) -> int:
     settings.require_slack(socket=socket)
     engine = make_engine(settings.database_url)
     try:
@@ -43,7 +44,7 @@ def serve(settings: Settings, *, host: str, port: int, socket: bool) -> int:
 
     from bot.web import create_web_app
 
-    web = create_web_app(app, engine)
+    web = create_web_app(app, engine, dispatch_threads=threads)
     # Requests are short CPU bursts on worker threads; a shorter GIL switch interval than
     # the default 5 ms keeps one request from holding up the others (see bench/).
     sys.setswitchinterval(SWITCH_INTERVAL)

@@ -7,7 +7,6 @@ serialises requests; here each dispatch runs on a worker thread instead.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,8 +27,9 @@ logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
-# Worker threads for Bolt dispatch (anyio's default is 40); each holds one request.
-DISPATCH_THREADS = int(os.environ.get("PUNCHCARD_DISPATCH_THREADS", "32"))
+# Requests are short CPU bursts under one GIL: a few threads serve them fastest; more only
+# queue for the GIL (and for SQLite's single writer) and stretch the tail (see bench/).
+DISPATCH_THREADS = 4
 
 
 def create_web_app(app: App, engine: Engine, *, dispatch_threads: int = DISPATCH_THREADS) -> Starlette:

@@ -109,7 +109,9 @@ def test_import_timezone_wins_over_slack(
     from bot.services.people import SlackProfile, get_or_register
 
     with session_scope(sessions) as s:
-        get_or_register(s.connection(), "U0MEMBER", now=clock(), lookup=lambda _i: SlackProfile("Max", "Asia/Tokyo"))
+        get_or_register(
+            s.connection(), "U0MEMBER", now=clock(), lookup=lambda _i: SlackProfile("Max", "Asia/Tokyo")
+        )
     do_import(sessions, FIRM_YAML, clock)
     with session_scope(sessions) as s:
         person = queries.person_by_slack_id(s, "U0MEMBER")

@@ -156,7 +156,8 @@ def test_new_person_is_registered_from_their_slack_profile(
     engine: object, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
     with session_scope(sessions) as s:
-        person = get_or_register(s.connection(), "U0NEW", now=clock(), lookup=lambda _id: SlackProfile("New Person", "Asia/Tokyo")
+        person = get_or_register(
+            s.connection(), "U0NEW", now=clock(), lookup=lambda _id: SlackProfile("New Person", "Asia/Tokyo")
         )
         assert (person.name, person.timezone, person.role.value) == ("New Person", "Asia/Tokyo", "member")
 

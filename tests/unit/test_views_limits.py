@@ -127,3 +127,71 @@ def test_modals_fit_with_many_tasks_and_work_types_and_long_text() -> None:
         modals.done_modal("A title far longer than twenty-four", LONG),
     ):
         check_modal(view)
+
+
+def home_data(lines: int, role: Role = Role.ADMIN) -> Any:
+    from bot.services.home_tab import ClientUnbilled, HomeData, RecentWork
+
+    week_lines = [
+        reports.EntryLine(entry(i, LONG), project(LONG[:150]), TaskRow(1, LONG[:200], None))
+        for i in range(lines)
+    ]
+    today = [ln for ln in week_lines if ln.entry.date == date(2026, 11, 17)]
+
+    def period(label: str, chosen: list[reports.EntryLine]) -> reports.Period:
+        return reports.Period(
+            label, date(2026, 11, 16), date(2026, 11, 22), chosen, 3600 * len(chosen), 0, 144000, None
+        )
+
+    return HomeData(
+        person=PersonRow(1, "U1", "P", role, "Europe/Berlin", False, {}),
+        running=Running(timer(LONG, True), project(LONG), TaskRow(2, LONG, None), 60),
+        recent=[RecentWork(project(LONG), TaskRow(i, LONG, None), LONG) for i in range(5)],
+        today=period("today", today),
+        week=period("week", week_lines),
+        approvals_waiting=12,
+        unbilled=[ClientUnbilled(f"Client {i} " + LONG[:300], 3600 * i) for i in range(40)],
+    )
+
+
+def test_home_tab_fits_and_pages_through_a_long_week() -> None:
+    from slack_sdk.models.views import View
+
+    from bot.views.home_tab import home_view
+
+    data = home_data(300)
+    first = home_view(data, now=NOW)
+    pages = 1
+    for raw in (first,):
+        View(**raw).validate_json()
+    nav = [
+        b for b in first["blocks"] if b["type"] == "actions" and b["elements"][0]["action_id"] == "home_page"
+    ]
+    assert nav and nav[0]["elements"][-1]["text"]["text"] == "Older ›"
+    page = 1
+    while True:
+        view = home_view(data, now=NOW, page=page)
+        View(**view).validate_json()
+        assert len(view["blocks"]) <= 100
+        for block in view["blocks"]:
+            if block["type"] == "actions":
+                assert len(block["elements"]) <= 25
+                for element in block["elements"]:
+                    assert len(element["text"]["text"]) <= 75 and len(element.get("value", "")) <= 2000
+        pages += 1
+        if "Older ›" not in str(view["blocks"]):
+            break
+        page += 1
+    assert pages > 2
+
+
+def test_home_shows_approvals_to_partners_and_unbilled_to_admins_only() -> None:
+    from bot.views.home_tab import home_view
+
+    admin = str(home_view(home_data(3, Role.ADMIN), now=NOW))
+    assert "waiting for your approval" in admin and "Unbilled hours" in admin
+    member_data = home_data(3, Role.MEMBER)
+    from dataclasses import replace
+
+    member = str(home_view(replace(member_data, approvals_waiting=None, unbilled=None), now=NOW))
+    assert "waiting for your approval" not in member and "Unbilled hours" not in member

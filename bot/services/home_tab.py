@@ -1,0 +1,105 @@
+"""What the App Home shows a person: their timer, recent work to restart, their day and week,
+and for partners and admins what waits for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, func, select
+
+from bot.services import project_index, reports, timers
+from storage.models import Client, EntryStatus, Project, Role, Task, TimeEntry
+from storage.rows import PersonRow, ProjectRow, TaskRow
+
+RECENT_PAIRS = 5
+
+_RECENT = (
+    select(
+        TimeEntry.project_id, TimeEntry.task_id, TimeEntry.description, Task.name, Task.billable, Task.active
+    )
+    .outerjoin(Task, Task.id == TimeEntry.task_id)
+    .where(TimeEntry.person_id == bindparam("person_id"))
+    .order_by(TimeEntry.id.desc())
+    .limit(200)
+)
+_WAITING_FOR = (
+    select(func.count())
+    .select_from(TimeEntry)
+    .join(Project, Project.id == TimeEntry.project_id)
+    .where(TimeEntry.status == EntryStatus.SUBMITTED, Project.approver_id == bindparam("person_id"))
+)
+_WAITING_ALL = select(func.count()).select_from(TimeEntry).where(TimeEntry.status == EntryStatus.SUBMITTED)
+_UNBILLED = (
+    select(Client.name, func.sum(TimeEntry.duration_seconds))
+    .join(Project, Project.client_id == Client.id)
+    .join(TimeEntry, TimeEntry.project_id == Project.id)
+    .where(TimeEntry.billable.is_(True), TimeEntry.status != EntryStatus.BILLED)
+    .group_by(Client.name)
+    .order_by(Client.name)
+)
+
+
+@dataclass(frozen=True)
+class RecentWork:
+    project: ProjectRow
+    task: TaskRow | None
+    description: str  # the latest description used for this project and task
+
+
+@dataclass(frozen=True)
+class ClientUnbilled:
+    client: str
+    seconds: int
+
+
+@dataclass(frozen=True)
+class HomeData:
+    person: PersonRow
+    running: timers.Running | None
+    recent: list[RecentWork]
+    today: reports.Period
+    week: reports.Period
+    approvals_waiting: int | None  # partners and admins only
+    unbilled: list[ClientUnbilled] | None  # admins only
+
+
+def home_data(conn: Connection, person: PersonRow, *, now: datetime) -> HomeData:
+    running = timers.running(conn, person, now=now)
+    waiting = None
+    if person.role == Role.ADMIN:
+        waiting = int(conn.execute(_WAITING_ALL).scalar_one())
+    elif person.role == Role.PARTNER:
+        waiting = int(conn.execute(_WAITING_FOR, {"person_id": person.id}).scalar_one())
+    unbilled = None
+    if person.role == Role.ADMIN:
+        unbilled = [ClientUnbilled(name, int(seconds or 0)) for name, seconds in conn.execute(_UNBILLED)]
+    return HomeData(
+        person=person,
+        running=running,
+        recent=recent_work(conn, person, running=running),
+        today=reports.period(conn, person, label="today", now=now),
+        week=reports.period(conn, person, label="week", now=now),
+        approvals_waiting=waiting,
+        unbilled=unbilled,
+    )
+
+
+def recent_work(conn: Connection, person: PersonRow, *, running: timers.Running | None) -> list[RecentWork]:
+    """Distinct project/task pairs, most recently worked first, open projects and tasks only,
+    leaving out what is running now (its button would restart the same work)."""
+    index = project_index.current(conn)
+    skip = {(running.project.id, running.timer.task_id)} if running else set()
+    found: list[RecentWork] = []
+    for project_id, task_id, description, task_name, task_billable, task_active in conn.execute(
+        _RECENT, {"person_id": person.id}
+    ):
+        project = index.by_id.get(project_id)
+        if project is None or (project_id, task_id) in skip or (task_id is not None and not task_active):
+            continue
+        skip.add((project_id, task_id))
+        task = TaskRow(task_id, task_name, task_billable) if task_id is not None else None
+        found.append(RecentWork(project, task, description))
+        if len(found) == RECENT_PAIRS:
+            break
+    return found
