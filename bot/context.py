@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.services.clock import utcnow
 
 # Bolt's default pool has 5 threads; slow work after the ack runs on this sized pool.
-BACKGROUND_THREADS = 16
+BACKGROUND_THREADS = 8
 
 
 def _pool() -> Executor:

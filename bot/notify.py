@@ -36,7 +36,7 @@ def publish_home(deps: Deps, client: WebClient, user_id: str, *, page: int = 0) 
 
 
 # A change republishes the Home tab this long after it, once for any burst of changes.
-HOME_DELAY = 0.3
+HOME_DELAY = 1.0
 
 
 def home_changed(deps: Deps, client: WebClient, user_id: str) -> None:
