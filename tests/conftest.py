@@ -59,6 +59,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     yield from _postgres_database(POSTGRES_URL)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own for one test, not migrated: for tests of processes and migrations."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'punchcard.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PUNCHCARD_TEST_POSTGRES_URL is not set")
+    yield from _postgres_database(POSTGRES_URL)
+
+
 @pytest.fixture(scope="session")
 def migrated_engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)

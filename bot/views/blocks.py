@@ -45,28 +45,6 @@ def header(text: str) -> Block:
     return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, 150)}}
 
 
-def pack_lines(lines: list[str], *, budget_blocks: int, more_label: str) -> list[Block]:
-    """Lines into as few sections as fit, at most ``budget_blocks``; the rest becomes a count."""
-    blocks: list[Block] = []
-    current: list[str] = []
-    size = 0
-    for index, line in enumerate(lines):
-        line = truncate(line, MAX_SECTION_TEXT - 100)
-        if size + len(line) + 1 > MAX_SECTION_TEXT - 100:
-            if len(blocks) == budget_blocks - 1:
-                remaining = len(lines) - index
-                current.append(f"_…and {remaining} more {more_label}_")
-                blocks.append(section("\n".join(current)))
-                return blocks
-            blocks.append(section("\n".join(current)))
-            current, size = [], 0
-        current.append(line)
-        size += len(line) + 1
-    if current:
-        blocks.append(section("\n".join(current)))
-    return blocks
-
-
 def message(text: str, blocks: list[Block] | None = None, *, ephemeral: bool = True) -> dict[str, Any]:
     msg: dict[str, Any] = {"text": truncate(text, MAX_FALLBACK_TEXT)}
     if blocks:

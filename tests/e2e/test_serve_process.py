@@ -11,13 +11,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.conftest import BOT_TOKEN, FIRM_YAML, POSTGRES_URL, SIGNING_SECRET, _postgres_database
+from tests.conftest import BOT_TOKEN, FIRM_YAML, SIGNING_SECRET
 from tests.signing import command_body, post
 
 PUNCHCARD = [sys.executable, "-m", "bot.cli"]
@@ -27,16 +24,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def process_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'punchcard.db'}"
-        return
-    if not POSTGRES_URL:
-        pytest.skip("PUNCHCARD_TEST_POSTGRES_URL is not set")
-    yield from _postgres_database(POSTGRES_URL)
 
 
 def environment(fake: Any, db_url: str) -> dict[str, str]:
@@ -92,9 +79,9 @@ class Serve:
 
 
 def test_a_restart_with_a_running_timer_loses_nothing(
-    fake_slack: Any, process_db: str, tmp_path: Path
+    fake_slack: Any, empty_database_url: str, tmp_path: Path
 ) -> None:
-    env = environment(fake_slack, process_db)
+    env = environment(fake_slack, empty_database_url)
     firm = tmp_path / "firm.yaml"
     firm.write_text(FIRM_YAML)
     subprocess.run([*PUNCHCARD, "import", str(firm)], env=env, cwd=tmp_path, check=True, capture_output=True)
@@ -127,7 +114,7 @@ def test_a_restart_with_a_running_timer_loses_nothing(
 
     from storage.db import make_engine
 
-    engine = make_engine(process_db)
+    engine = make_engine(empty_database_url)
     with engine.connect() as conn:
         seconds = conn.execute(text("SELECT duration_seconds FROM time_entries")).scalar_one()
     engine.dispose()
