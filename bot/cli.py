@@ -121,7 +121,8 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     from storage.db import make_sessionmaker, session_scope
 
     engine = _engine(settings)
-    with session_scope(make_sessionmaker(engine)) as session:
+    # Read-only: on SQLite an export runs beside the bot instead of holding its write lock.
+    with session_scope(make_sessionmaker(engine), read_only=True) as session:
         data = export.rows(session, first=args.first, last=args.last, client=args.client, person=args.person)
         export.write_csv(sys.stdout, data)
     return 0
