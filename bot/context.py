@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -27,7 +28,7 @@ class Deps:
     secret: str
     clock: Callable[[], datetime] = field(default=utcnow)
     executor: Executor = field(default_factory=_pool)
-    _pending: set[str] = field(default_factory=set)
+    _pending: dict[str, threading.Timer] = field(default_factory=dict)
     _pending_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def background(self, work: Callable[[], None]) -> None:
@@ -37,16 +38,29 @@ class Deps:
     def coalesce(self, key: str, delay: float, work: Callable[[], None]) -> None:
         """Run ``work`` once ``delay`` seconds from now, however often this is called for
         ``key`` meanwhile: ten timer changes in a second publish one Home tab, not ten."""
-        with self._pending_lock:
-            if key in self._pending:
-                return
-            self._pending.add(key)
 
         def run() -> None:
             with self._pending_lock:
-                self._pending.discard(key)  # changes from now on schedule another run
+                self._pending.pop(key, None)  # changes from now on schedule another run
             work()
 
-        timer = threading.Timer(delay, lambda: self.executor.submit(run))
-        timer.daemon = True
+        with self._pending_lock:
+            if key in self._pending:
+                return
+            timer = threading.Timer(delay, self._submit, args=(run,))
+            timer.daemon = True
+            self._pending[key] = timer
         timer.start()
+
+    def _submit(self, work: Callable[[], None]) -> None:
+        with contextlib.suppress(RuntimeError):  # shut down meanwhile: nothing left to do it for
+            self.executor.submit(work)
+
+    def close(self) -> None:
+        """Drop work not yet due and wait for what is running (shutdown, and between tests)."""
+        with self._pending_lock:
+            timers = list(self._pending.values())
+            self._pending.clear()
+        for timer in timers:
+            timer.cancel()
+        self.executor.shutdown(wait=True)

@@ -9,10 +9,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.context import Deps
-from bot.services import home_tab, people
-from bot.views.home_tab import home_view
+from bot.services import home_tab
+from bot.views.home_tab import home_view, welcome_view
 from storage import rows
-from storage.db import read_scope, write_scope
+from storage.db import read_scope
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +23,12 @@ def publish_home(deps: Deps, client: WebClient, user_id: str, *, page: int = 0) 
         now = deps.clock()
         with read_scope(deps.sessions) as conn:
             person = rows.person(conn, user_id)
-        if person is None:  # opened the Home tab before ever using /track
-            with write_scope(deps.sessions) as conn:
-                person = people.get_or_register(conn, user_id, now=now, lookup=lambda _id: None)
-        with read_scope(deps.sessions) as conn:
-            view = home_view(home_tab.home_data(conn, person, now=now), now=now, page=page)
+            # Someone who never used /track sees the welcome; they are registered on first use.
+            view = (
+                welcome_view()
+                if person is None
+                else home_view(home_tab.home_data(conn, person, now=now), now=now, page=page)
+            )
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as err:
         logger.warning("views.publish failed for %s: %s", user_id, err.response.get("error"))

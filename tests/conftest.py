@@ -201,11 +201,13 @@ def running_app(
             "SLACK_API_URL": fake_slack.url,
         }
     )
-    app = create_app(settings, Deps(sessions=sessions, secret=SIGNING_SECRET, clock=clock))
+    deps = Deps(sessions=sessions, secret=SIGNING_SECRET, clock=clock)
+    app = create_app(settings, deps)
     url, server, thread = start_server(app, create_web_app(app, engine))
     yield RunningApp(url=url, fake=fake_slack, clock=clock, sessions=sessions)
     server.should_exit = True
     thread.join(timeout=10)
+    deps.close()  # no background work may outlive the test and touch the next one's data
 
 
 def interact(app: RunningApp, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -121,3 +121,25 @@ def home_view(data: HomeData, *, now: datetime, page: int = 0) -> dict[str, Any]
         context(f"Updated {local_time(now, data.person.timezone):%a %H:%M} ({data.person.timezone})")
     )
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+
+
+def welcome_view() -> dict[str, Any]:
+    """The Home tab of someone who has not tracked anything yet."""
+    return {
+        "type": "home",
+        "blocks": [
+            header("Punchcard"),
+            section(
+                "Track billable time without leaving Slack. Start a timer with "
+                "`/track start <project>`, or log time you already worked:"
+            ),
+            {
+                "type": "actions",
+                "elements": [
+                    button("Log time", ids.OPEN_ENTRY_MODAL, style="primary"),
+                    button("Start timer…", ids.OPEN_START_MODAL),
+                ],
+            },
+            context("`/track help` lists every command."),
+        ],
+    }

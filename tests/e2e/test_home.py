@@ -115,3 +115,15 @@ def test_a_stop_click_by_someone_else_stops_only_their_own_timer(firm: None, run
     assert "No timer is running" in json.dumps(refusal)
     with session_scope(app.sessions) as s:
         assert s.scalars(select(RunningTimer)).one().description == "mine"
+
+
+def test_someone_new_opening_home_sees_the_welcome_and_is_not_registered(
+    firm: None, running_app: RunningApp
+) -> None:
+    from storage import queries
+
+    send_event(running_app, {"type": "app_home_opened", "user": "U0STRANGER", "channel": "D1", "tab": "home"})
+    view = running_app.fake.wait_for("views.publish")[-1].params["view"]
+    assert "Track billable time without leaving Slack" in json.dumps(view)
+    with session_scope(running_app.sessions) as s:
+        assert queries.person_by_slack_id(s, "U0STRANGER") is None
