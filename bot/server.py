@@ -49,7 +49,10 @@ def serve(settings: Settings, *, host: str, port: int, socket: bool, threads: in
     # the default 5 ms keeps one request from holding up the others (see bench/).
     sys.setswitchinterval(SWITCH_INTERVAL)
     logger.info("Punchcard listening on http://%s:%d/slack/events", host, port)
-    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
+    try:
+        uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        deps.close()
     return 0
 
 
