@@ -18,17 +18,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import UserError
+from bot.services import rate_import
 from bot.services.clock import WEEKDAY_KEYS, is_timezone
 from bot.services.policy import FIELDS
+from bot.services.pricing import is_currency
 from storage import queries
 from storage.models import BillingType, Client, Person, Project, Role, Task, WorkType
 
-TOP_KEYS = {"workspace", "people", "clients", "work_types"}
+TOP_KEYS = {"workspace", "people", "clients", "work_types", "rates"}
 WORKSPACE_KEYS = {
     "name", "timezone", "currency", "billing_increment_minutes", "required_fields", "min_description_length",
+    "rounding", "minimum_billable_minutes", "locale",
 }  # fmt: skip
+ROUNDINGS = ("up", "nearest", "down")
 PERSON_KEYS = {"slack_id", "name", "role", "timezone", "rate", "schedule", "active"}
-CLIENT_KEYS = {"name", "currency", "billing_channel", "rate", "active", "projects"}
+CLIENT_KEYS = {
+    "name", "currency", "billing_channel", "rate", "active", "projects",
+    "billing_increment_minutes", "rounding",
+}  # fmt: skip
 PROJECT_KEYS = {
     "name",
     "code",
@@ -67,7 +74,7 @@ class ImportSummary:
     updated: Counter[str] = field(default_factory=Counter)
 
     def describe(self) -> str:
-        kinds = ["workspace", "people", "clients", "projects", "tasks", "work_types"]
+        kinds = ["workspace", "people", "clients", "projects", "tasks", "work_types", "rates"]
         parts = [
             f"{k}: {self.created[k]} created, {self.updated[k]} updated"
             for k in kinds
@@ -143,6 +150,20 @@ class _Checker:
             return None
         return amount
 
+    def increment(self, value: Any, where: str) -> int | None:
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value <= 0 or 60 % value
+        ):
+            self.fail(where, f"billing_increment_minutes {value!r} must divide 60 (1, 6, 15, …)")
+            return None
+        return value
+
+    def rounding(self, value: Any, where: str) -> str | None:
+        if value is not None and value not in ROUNDINGS:
+            self.fail(where, f"rounding {value!r} must be one of up, nearest, down")
+            return None
+        return value
+
     def flag(self, value: Any, where: str, key: str) -> bool | None:
         if value is None:
             return None
@@ -162,7 +183,7 @@ class _Checker:
     def currency(self, value: Any, where: str) -> str | None:
         if value is None:
             return None
-        if not isinstance(value, str) or not CURRENCY.match(value):
+        if not isinstance(value, str) or not CURRENCY.match(value) or not is_currency(value):
             self.fail(where, f"currency {value!r} must be a 3-letter ISO 4217 code such as USD")
             return None
         return value
@@ -221,6 +242,7 @@ class _Plan:
     people: list[dict[str, Any]] = field(default_factory=list)
     clients: list[dict[str, Any]] = field(default_factory=list)
     work_types: list[dict[str, Any]] = field(default_factory=list)
+    rates: list[rate_import.RatePlan] = field(default_factory=list)
 
 
 def _validate(session: Session, data: dict[str, Any], check: _Checker) -> _Plan:
@@ -231,11 +253,15 @@ def _validate(session: Session, data: dict[str, Any], check: _Checker) -> _Plan:
 
     if data.get("workspace") is not None:
         ws = check.mapping(data["workspace"], "workspace", WORKSPACE_KEYS, set())
-        increment = ws.get("billing_increment_minutes")
-        if increment is not None and (
-            isinstance(increment, bool) or not isinstance(increment, int) or increment <= 0 or 60 % increment
+        increment = check.increment(ws.get("billing_increment_minutes"), "workspace")
+        minimum = ws.get("minimum_billable_minutes")
+        if minimum is not None and (
+            isinstance(minimum, bool) or not isinstance(minimum, int) or not 0 <= minimum <= 1440
         ):
-            check.fail("workspace", f"billing_increment_minutes {increment!r} must divide 60 (1, 6, 15, …)")
+            check.fail("workspace", f"minimum_billable_minutes {minimum!r} must be a whole number of minutes")
+        locale = ws.get("locale")
+        if locale is not None and not _is_locale(locale):
+            check.fail("workspace", f"locale {locale!r} is not a locale such as en_US or de_DE")
         min_length = ws.get("min_description_length")
         if min_length is not None and (
             isinstance(min_length, bool) or not isinstance(min_length, int) or not 0 <= min_length <= 500
@@ -243,6 +269,9 @@ def _validate(session: Session, data: dict[str, Any], check: _Checker) -> _Plan:
             check.fail("workspace", f"min_description_length {min_length!r} must be a whole number 0..500")
         plan.workspace = {
             "min_description_length": min_length,
+            "rounding": check.rounding(ws.get("rounding"), "workspace"),
+            "minimum_billable_minutes": minimum,
+            "locale": locale,
             "name": check.text(ws.get("name"), "workspace", "name"),
             "timezone": check.timezone(ws.get("timezone"), "workspace"),
             "currency": check.currency(ws.get("currency"), "workspace"),
@@ -295,6 +324,8 @@ def _validate(session: Session, data: dict[str, Any], check: _Checker) -> _Plan:
             "currency": check.currency(c.get("currency"), where),
             "billing_channel": check.channel(c.get("billing_channel"), where, "billing_channel"),
             "rate": check.money(c.get("rate"), where, "rate"),
+            "billing_increment_minutes": check.increment(c.get("billing_increment_minutes"), where),
+            "rounding": check.rounding(c.get("rounding"), where),
             "active": check.flag(c.get("active"), where, "active"),
             "projects": projects,
         }
@@ -313,6 +344,20 @@ def _validate(session: Session, data: dict[str, Any], check: _Checker) -> _Plan:
         if name:
             seen_types.add(name.lower())
         plan.work_types.append({"name": name, "active": check.flag(w.get("active"), where, "active")})
+
+    if data.get("rates") is not None:
+        in_db = rate_import.known_in_database(session)
+        file_tasks = {
+            (p["code"].lower(), t["name"].lower())
+            for c in plan.clients for p in c["projects"] if p["code"] for t in p["tasks"] if t["name"]
+        }  # fmt: skip
+        known = rate_import.Known(
+            people=in_db.people | seen_people,
+            clients=in_db.clients | seen_clients,
+            projects=in_db.projects | set(codes),
+            tasks=in_db.tasks | file_tasks,
+        )
+        plan.rates = rate_import.validate(data.get("rates"), check, known)
     return plan
 
 
@@ -448,13 +493,19 @@ def _apply(session: Session, plan: _Plan, *, now: datetime) -> ImportSummary:
                 currency=c["currency"],
                 billing_channel=c["billing_channel"],
                 rate=c["rate"],
+                billing_increment_minutes=c["billing_increment_minutes"],
+                rounding=c["rounding"],
                 active=True if c["active"] is None else c["active"],
                 **stamp,
             )
             session.add(client)
             session.flush()
             summary.created["clients"] += 1
-        elif _set(client, c, ["currency", "billing_channel", "rate", "active"]):
+        elif _set(
+            client,
+            c,
+            ["currency", "billing_channel", "rate", "billing_increment_minutes", "rounding", "active"],
+        ):
             client.updated_at = now
             summary.updated["clients"] += 1
         for p in c["projects"]:
@@ -524,7 +575,19 @@ def _apply(session: Session, plan: _Plan, *, now: datetime) -> ImportSummary:
         elif _set(work_type, w, ["active"]):
             work_type.updated_at = now
             summary.updated["work_types"] += 1
+    session.flush()
+    summary.created["rates"], summary.updated["rates"] = rate_import.apply(session, plan.rates, now=now)
     if any(summary.created[k] or summary.updated[k] for k in ("clients", "projects", "tasks")):
         queries.workspace(session).catalog_version += 1
     session.flush()
     return summary
+
+
+def _is_locale(value: Any) -> bool:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(value)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return isinstance(value, str)

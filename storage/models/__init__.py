@@ -1,7 +1,18 @@
 """Typed SQLAlchemy 2 models, one module per aggregate."""
 
 from storage.models.base import Base, UTCDateTime
-from storage.models.org import BillingType, Client, Person, Project, Role, Task, Workspace, WorkType
+from storage.models.org import (
+    BillingType,
+    Client,
+    Person,
+    Project,
+    Rate,
+    RateKind,
+    Role,
+    Task,
+    Workspace,
+    WorkType,
+)
 from storage.models.time import EntrySource, EntryStatus, RunningTimer, TimeEntry
 
 __all__ = [
@@ -12,6 +23,8 @@ __all__ = [
     "EntryStatus",
     "Person",
     "Project",
+    "Rate",
+    "RateKind",
     "Role",
     "RunningTimer",
     "Task",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, Hours, Money, Timestamps
@@ -49,6 +50,11 @@ class Workspace(Timestamps, Base):
     min_description_length: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Bumped whenever clients or projects change, so processes can cache the project list.
     catalog_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # How billable time is rounded per entry ("up", "nearest", "down"), and the least billed.
+    rounding: Mapped[str] = mapped_column(String(10), default="up", server_default="up")
+    minimum_billable_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Money is shown in this locale (Babel), e.g. en_US, de_DE.
+    locale: Mapped[str] = mapped_column(String(16), default="en_US", server_default="en_US")
 
 
 class Person(Timestamps, Base):
@@ -75,6 +81,9 @@ class Client(Timestamps, Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     billing_channel: Mapped[str | None] = mapped_column(String(32))
     rate: Mapped[Decimal | None] = mapped_column(Money())
+    # Overrides of the workspace's billing increment and rounding (None: the workspace's).
+    billing_increment_minutes: Mapped[int | None] = mapped_column(Integer)
+    rounding: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     projects: Mapped[list[Project]] = relationship(back_populates="client", lazy="raise")
@@ -129,3 +138,28 @@ class WorkType(Timestamps, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RateKind(StrEnum):
+    BILL = "bill"
+    COST = "cost"
+
+
+class Rate(Timestamps, Base):
+    """An effective-dated rate at one level (see bot.services.pricing.RateLevel).
+
+    The level says which of person, client, project and task are set; a rate applies from
+    ``effective_from`` until a later rate of the same level and keys takes over.
+    """
+
+    __tablename__ = "rates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[RateKind] = mapped_column(str_enum(RateKind, "rate_kind"), default=RateKind.BILL)
+    level: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    rate: Mapped[Decimal] = mapped_column(Money())
+    effective_from: Mapped[date] = mapped_column(Date)

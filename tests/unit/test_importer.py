@@ -116,3 +116,63 @@ def test_import_timezone_wins_over_slack(
     with session_scope(sessions) as s:
         person = queries.person_by_slack_id(s, "U0MEMBER")
         assert person is not None and person.timezone == "Europe/Berlin" and person.name == "Max Member"
+
+
+RATES_YAML = """
+rates:
+  - {person: U0MEMBER, project: ACME-WEB, rate: 275, from: 2026-10-01}
+  - {task: ACME-WEB/Design, rate: 300.125, from: 2026-01-01}
+  - {person: U0MEMBER, rate: 90, from: 2026-01-01, cost: true}
+"""
+
+
+def test_rates_import_at_their_levels_and_upsert(
+    engine: object, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    from storage.models import Rate, RateKind
+
+    summary = do_import(sessions, FIRM_YAML + RATES_YAML, clock)
+    assert summary.created["rates"] == 3
+    again = do_import(sessions, FIRM_YAML + RATES_YAML.replace("rate: 275", "rate: 280"), clock)
+    assert (again.created["rates"], again.updated["rates"]) == (0, 1)
+    with session_scope(sessions) as s:
+        found = {(r.kind, r.level, str(r.rate)) for r in s.scalars(select(Rate))}
+    assert found == {
+        (RateKind.BILL, "person_project", "280.0000"),
+        (RateKind.BILL, "task", "300.1250"),
+        (RateKind.COST, "person", "90.0000"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("rates", "needle"),
+    [
+        ("[{project: NOPE, rate: 1, from: 2026-01-01}]", "project 'NOPE' is not a project code"),
+        ("[{task: ACME-WEB/Nope, rate: 1, from: 2026-01-01}]", "must be CODE/Task"),
+        ("[{project: ACME-WEB, rate: -1, from: 2026-01-01}]", "rate must be zero or more"),
+        ("[{project: ACME-WEB, rate: 1, from: soon}]", "must be a date"),
+        ("[{rate: 1, from: 2026-01-01}]", "name a person, a client"),
+        (
+            "[{project: ACME-WEB, rate: 1, from: 2026-01-01}, {project: acme-web, rate: 2, from: 2026-01-01}]",
+            "overlaps rates[0]",
+        ),
+    ],
+)
+def test_bad_rates_refuse_the_whole_file(
+    engine: object, sessions: sessionmaker[Session], clock: Clock, rates: str, needle: str
+) -> None:
+    with pytest.raises(ImportError_) as err:
+        do_import(sessions, FIRM_YAML + f"rates: {rates}\n", clock)
+    assert needle in err.value.message
+    assert counts(sessions)["projects"] == 0
+
+
+def test_unknown_currency_and_bad_rounding_are_refused(
+    engine: object, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    bad = FIRM_YAML.replace(
+        "currency: USD, billing_increment", "currency: XYZ, rounding: sideways, billing_increment"
+    )
+    with pytest.raises(ImportError_) as err:
+        do_import(sessions, bad, clock)
+    assert "currency 'XYZ'" in err.value.message and "rounding 'sideways'" in err.value.message
