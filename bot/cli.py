@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--to", dest="last", type=_date, metavar="YYYY-MM-DD")
     exp.add_argument("--client", metavar="NAME")
     exp.add_argument("--person", metavar="SLACK_ID")
+    exp.add_argument("--with-cost", action="store_true", help="add cost_rate and cost (partners and admins)")
     return parser
 
 
@@ -123,8 +124,11 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
     # Read-only: on SQLite an export runs beside the bot instead of holding its write lock.
     with session_scope(make_sessionmaker(engine), read_only=True) as session:
-        data = export.rows(session, first=args.first, last=args.last, client=args.client, person=args.person)
-        export.write_csv(sys.stdout, data)
+        data = export.rows(
+            session, first=args.first, last=args.last, client=args.client, person=args.person,
+            with_cost=args.with_cost,
+        )  # fmt: skip
+        export.write_csv(sys.stdout, data, with_cost=args.with_cost)
     return 0
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models.base import Base, Timestamps, UTCDateTime
+from storage.models.base import Base, Money, Timestamps, UTCDateTime
 from storage.models.org import Person, Project, Task, WorkType, str_enum
 
 
@@ -58,6 +59,13 @@ class TimeEntry(Timestamps, Base):
     source: Mapped[EntrySource] = mapped_column(
         str_enum(EntrySource, "entry_source"), default=EntrySource.MANUAL
     )
+    # Frozen at approval (bot.services.billing.freeze): later rate changes never move them.
+    # NULL while the entry is a draft: drafts are priced live from the rate book.
+    billed_seconds: Mapped[int | None] = mapped_column(Integer)
+    rate: Mapped[Decimal | None] = mapped_column(Money())
+    amount: Mapped[Decimal | None] = mapped_column(Money())
+    cost_rate: Mapped[Decimal | None] = mapped_column(Money())
+    rate_rule: Mapped[str | None] = mapped_column(String(200))
 
     person: Mapped[Person] = relationship(lazy="raise")
     project: Mapped[Project] = relationship(lazy="raise")

@@ -2,6 +2,7 @@ import csv
 import io
 from datetime import date, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import UserError
@@ -10,17 +11,15 @@ from storage.db import session_scope
 from tests.conftest import Clock
 from tests.unit.test_timers import run
 
-HEADER = (
-    "date,person,client,project,task,description,work_type,hours,billable,rate,amount,currency,status,invoice"
-)
+HEADER = "date,person,client,project,task,description,work_type,hours,raw_hours,billable,rate,amount,currency,status,invoice"
 
 
 def export_csv(sessions: sessionmaker[Session], **kwargs: object) -> list[dict[str, str]]:
     out = io.StringIO()
     with session_scope(sessions) as s:
-        export.write_csv(out, export.rows(s, **kwargs))  # type: ignore[arg-type]
+        export.write_csv(out, export.rows(s, **kwargs), with_cost=bool(kwargs.get("with_cost")))  # type: ignore[arg-type]
     text = out.getvalue()
-    assert text.splitlines()[0] == HEADER
+    assert text.splitlines()[0] == HEADER + (",cost_rate,cost" if kwargs.get("with_cost") else "")
     return list(csv.DictReader(io.StringIO(text)))
 
 
@@ -42,14 +41,23 @@ def test_export_has_one_row_per_entry_with_exact_header(
         "description": "wireframes, v2",
         "work_type": "Research",
         "hours": "1.50",
+        "raw_hours": "1.50",
         "billable": "true",
-        "rate": "",
-        "amount": "",
+        "rate": "300.00",
+        "amount": "450.00",
         "currency": "USD",
         "status": "draft",
         "invoice": "",
     }
-    assert rows[1]["hours"] == "0.33" and rows[1]["date"] == "2026-11-17"
+    # 20 minutes, billed in 6-minute increments rounded up: 0.4 h at the project's 250.
+    second = rows[1]
+    assert (second["raw_hours"], second["hours"], second["rate"], second["amount"]) == (
+        "0.33",
+        "0.40",
+        "250.00",
+        "100.00",
+    )
+    assert second["date"] == "2026-11-17"
 
 
 def test_export_filters(firm: None, sessions: sessionmaker[Session], clock: Clock) -> None:
@@ -69,3 +77,52 @@ def test_export_refuses_unknown_client(firm: None, sessions: sessionmaker[Sessio
         assert "no client named" in err.message
     else:
         raise AssertionError("expected a refusal")
+
+
+def test_back_dated_rate_change_moves_drafts_but_not_approved_entries(
+    firm: None, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    from sqlalchemy import update
+
+    from bot.services import billing
+    from bot.services.importer import import_yaml
+    from storage.models import EntryStatus, TimeEntry
+    from tests.conftest import FIRM_YAML
+
+    run(sessions, "log 1h acme Build approved one on monday", clock())
+    run(sessions, "log 1h acme Build draft one on monday", clock())
+    with session_scope(sessions) as s:
+        approved = s.scalars(select(TimeEntry).where(TimeEntry.description == "approved one")).one()
+        assert billing.freeze(s.connection(), [approved.id]) == 1
+        s.execute(update(TimeEntry).where(TimeEntry.id == approved.id).values(status=EntryStatus.APPROVED))
+    with session_scope(sessions) as s:  # a back-dated person-on-project rate
+        import_yaml(
+            s,
+            FIRM_YAML + "rates: [{person: U0MEMBER, project: ACME-WEB, rate: 275, from: 2026-11-01}]\n",
+            now=clock(),
+        )
+    by_description = {r["description"]: r for r in export_csv(sessions)}
+    assert (by_description["approved one"]["rate"], by_description["approved one"]["amount"]) == (
+        "250.00",
+        "250.00",
+    )
+    assert (by_description["draft one"]["rate"], by_description["draft one"]["amount"]) == (
+        "275.00",
+        "275.00",
+    )
+    assert by_description["approved one"]["status"] == "approved"
+
+
+def test_cost_columns_on_request(firm: None, sessions: sessionmaker[Session], clock: Clock) -> None:
+    from bot.services.importer import import_yaml
+    from tests.conftest import FIRM_YAML
+
+    with session_scope(sessions) as s:
+        import_yaml(
+            s,
+            FIRM_YAML + "rates: [{person: U0MEMBER, rate: 90, from: 2026-01-01, cost: true}]\n",
+            now=clock(),
+        )
+    run(sessions, "log 1h30m acme Build footer", clock())
+    [row] = export_csv(sessions, with_cost=True)
+    assert (row["cost_rate"], row["cost"], row["amount"]) == ("90.00", "135.00", "375.00")

@@ -1,0 +1,272 @@
+"""Pricing entries against the firm's rate book: set-based, for exports, reports and invoices.
+
+One pass loads every rate (there are few) into an index, one query streams the entries, and
+each entry is priced in memory: a few dict lookups and a bisect, so a million entries price
+in seconds, not a million queries. Approved and billed entries carry prices frozen at
+approval (``freeze``); only drafts and rejected entries are priced live.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from bot.services.pricing import (
+    PRECEDENCE,
+    RateLevel,
+    RateRule,
+    Rounding,
+    billed_seconds,
+    line_amount,
+    shown_hours,
+)
+from storage.models import (
+    BillingType,
+    Client,
+    EntryStatus,
+    Person,
+    Project,
+    Rate,
+    RateKind,
+    Task,
+    TimeEntry,
+    Workspace,
+)
+
+ALWAYS = date(1900, 1, 1)  # the plain `rate:` of a person, client, project or task
+FROZEN = (EntryStatus.APPROVED, EntryStatus.BILLED)
+
+
+def _key(
+    level: RateLevel, person: int | None, client: int | None, project: int | None, task: int | None
+) -> tuple:
+    return (level, person, client, project, task)
+
+
+class RateBook:
+    """Every rule of one kind (bill or cost), indexed by level and keys, dates sorted."""
+
+    def __init__(self, rules: Iterable[RateRule]) -> None:
+        grouped: dict[tuple, list[RateRule]] = {}
+        for rule in rules:
+            key = _key(rule.level, rule.person_id, rule.client_id, rule.project_id, rule.task_id)
+            grouped.setdefault(key, []).append(rule)
+        self._rules = {k: sorted(v, key=lambda r: r.effective_from) for k, v in grouped.items()}
+        self._dates = {k: [r.effective_from for r in v] for k, v in self._rules.items()}
+
+    def resolve(
+        self, *, person: int, client: int, project: int, task: int | None, on: date
+    ) -> RateRule | None:
+        """The most specific rule in effect on ``on`` (same answer as pricing.resolve_rate)."""
+        for level in PRECEDENCE:
+            if level in (RateLevel.PERSON_TASK, RateLevel.TASK) and task is None:
+                continue
+            key = {
+                RateLevel.PERSON_TASK: (level, person, None, None, task),
+                RateLevel.TASK: (level, None, None, None, task),
+                RateLevel.PERSON_PROJECT: (level, person, None, project, None),
+                RateLevel.PROJECT: (level, None, None, project, None),
+                RateLevel.PERSON_CLIENT: (level, person, client, None, None),
+                RateLevel.CLIENT: (level, None, client, None, None),
+                RateLevel.PERSON: (level, person, None, None, None),
+            }[level]
+            dates = self._dates.get(key)
+            if dates:
+                i = bisect_right(dates, on)
+                if i:
+                    return self._rules[key][i - 1]
+        return None
+
+
+def load_books(conn: Connection) -> tuple[RateBook, RateBook]:
+    """(bill rates, cost rates): the ``rates`` table plus the plain rates from the import."""
+    bill: list[RateRule] = []
+    cost: list[RateRule] = []
+    for kind, level, person, client, project, task, rate, since in conn.execute(
+        select(
+            Rate.kind,
+            Rate.level,
+            Rate.person_id,
+            Rate.client_id,
+            Rate.project_id,
+            Rate.task_id,
+            Rate.rate,
+            Rate.effective_from,
+        )  # fmt: skip
+    ):
+        rule = RateRule(RateLevel(level), Decimal(rate), since, person, client, project, task)
+        (cost if kind == RateKind.COST else bill).append(rule)
+    plain: list[tuple[Any, RateLevel, str]] = [
+        (Person, RateLevel.PERSON, "person_id"),
+        (Client, RateLevel.CLIENT, "client_id"),
+        (Project, RateLevel.PROJECT, "project_id"),
+        (Task, RateLevel.TASK, "task_id"),
+    ]
+    for model, plain_level, key in plain:
+        for owner, plain_rate in conn.execute(select(model.id, model.rate).where(model.rate.is_not(None))):
+            bill.append(RateRule(plain_level, Decimal(plain_rate), ALWAYS, **{key: owner}))
+    return RateBook(bill), RateBook(cost)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """How a client's time is billed: the workspace's settings with the client's overrides."""
+
+    currency: str
+    increment_minutes: int
+    rounding: Rounding
+    minimum_seconds: int
+
+
+def client_terms(conn: Connection) -> dict[int, Terms]:
+    ws = conn.execute(
+        select(
+            Workspace.currency,
+            Workspace.billing_increment_minutes,
+            Workspace.rounding,
+            Workspace.minimum_billable_minutes,
+        ).where(Workspace.id == 1)  # fmt: skip
+    ).first()
+    currency, increment, rounding, minimum = ws if ws else ("USD", 1, "up", 0)
+    terms = {}
+    for cid, c_currency, c_increment, c_rounding in conn.execute(
+        select(Client.id, Client.currency, Client.billing_increment_minutes, Client.rounding)
+    ):
+        terms[cid] = Terms(
+            currency=c_currency or currency,
+            increment_minutes=c_increment or increment or 1,
+            rounding=Rounding(c_rounding or rounding or "up"),
+            minimum_seconds=(minimum or 0) * 60,
+        )
+    return terms
+
+
+@dataclass(frozen=True)
+class Price:
+    raw_seconds: int
+    billed_seconds: int  # 0 for time that is not billed by the hour
+    hours: Decimal  # the billed hours a line shows
+    rate: Decimal | None
+    amount: Decimal | None
+    currency: str
+    rule: str  # which rule priced it, for `rates explain`
+    cost_rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class EntryFacts:
+    """What pricing needs to know about an entry."""
+
+    id: int
+    person_id: int
+    client_id: int
+    project_id: int
+    task_id: int | None
+    day: date
+    raw_seconds: int
+    billable: bool
+    billing_type: BillingType
+    status: EntryStatus
+    frozen_billed: int | None = None
+    frozen_rate: Decimal | None = None
+    frozen_amount: Decimal | None = None
+    frozen_cost_rate: Decimal | None = None
+    frozen_rule: str | None = None
+
+
+class Pricer:
+    def __init__(self, bill: RateBook, cost: RateBook, terms: dict[int, Terms]) -> None:
+        self.bill, self.cost, self.terms = bill, cost, terms
+
+    @classmethod
+    def load(cls, conn: Connection) -> Pricer:
+        bill, cost = load_books(conn)
+        return cls(bill, cost, client_terms(conn))
+
+    def price(self, e: EntryFacts) -> Price:
+        terms = self.terms[e.client_id]
+        cost_rule = self.cost.resolve(
+            person=e.person_id, client=e.client_id, project=e.project_id, task=e.task_id, on=e.day
+        )
+        cost_rate = cost_rule.rate if cost_rule else None
+        if e.status in FROZEN and e.frozen_billed is not None:
+            # Approved and billed prices never move (issue #4: frozen on approval).
+            return Price(e.raw_seconds, e.frozen_billed, shown_hours(e.frozen_billed), e.frozen_rate,
+                         e.frozen_amount, terms.currency, e.frozen_rule or "frozen at approval",
+                         e.frozen_cost_rate)  # fmt: skip
+        if not e.billable or e.billing_type != BillingType.HOURLY:
+            why = (
+                "not billable"
+                if not e.billable
+                else f"{e.billing_type.value} project: tracked against its budget"
+            )
+            return Price(e.raw_seconds, 0, Decimal("0.00"), None, None, terms.currency, why, cost_rate)
+        billed = billed_seconds(
+            e.raw_seconds,
+            increment_minutes=terms.increment_minutes,
+            rounding=terms.rounding,
+            minimum_seconds=terms.minimum_seconds,
+        )
+        hours = shown_hours(billed)
+        rule = self.bill.resolve(
+            person=e.person_id, client=e.client_id, project=e.project_id, task=e.task_id, on=e.day
+        )
+        if rule is None:
+            return Price(
+                e.raw_seconds, billed, hours, None, None, terms.currency, "no rate applies", cost_rate
+            )
+        amount = line_amount(hours, rule.rate, terms.currency)
+        return Price(
+            e.raw_seconds, billed, hours, rule.rate, amount, terms.currency, _describe(rule), cost_rate
+        )
+
+
+def _describe(rule: RateRule) -> str:
+    since = "always" if rule.effective_from == ALWAYS else f"since {rule.effective_from.isoformat()}"
+    return f"{rule.level.value.replace('_', ' on ')} rate {rule.rate} ({since})"
+
+
+_FACTS = (
+    select(
+        TimeEntry.id, TimeEntry.person_id, Project.client_id, TimeEntry.project_id, TimeEntry.task_id,
+        TimeEntry.date, TimeEntry.duration_seconds, TimeEntry.billable, Project.billing_type,
+        TimeEntry.status, TimeEntry.billed_seconds, TimeEntry.rate, TimeEntry.amount, TimeEntry.cost_rate,
+        TimeEntry.rate_rule,
+    )
+    .join(Project, Project.id == TimeEntry.project_id)
+)  # fmt: skip
+
+
+def facts(conn: Connection, entry_ids: Iterable[int] | None = None) -> Iterator[EntryFacts]:
+    stmt = _FACTS if entry_ids is None else _FACTS.where(TimeEntry.id.in_(list(entry_ids)))
+    for row in conn.execute(stmt.order_by(TimeEntry.id)):
+        yield EntryFacts(*row)
+
+
+def freeze(conn: Connection, entry_ids: Iterable[int]) -> int:
+    """Store today's price on the entries (call when they are approved). Frozen ones stay."""
+    pricer = Pricer.load(conn)
+    done = 0
+    for e in facts(conn, entry_ids):
+        if e.frozen_billed is not None:
+            continue
+        p = pricer.price(e)
+        conn.execute(
+            update(TimeEntry)
+            .where(TimeEntry.id == e.id, TimeEntry.billed_seconds.is_(None))
+            .values(
+                billed_seconds=p.billed_seconds,
+                rate=p.rate,
+                amount=p.amount,
+                cost_rate=p.cost_rate,
+                rate_rule=p.rule[:200],
+            )  # fmt: skip
+        )
+        done += 1
+    return done
