@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="upsert workspace, people, clients, projects from YAML")
     imp.add_argument("file", type=Path)
 
+    rates = sub.add_parser("rates", help="rate book tools")
+    rates_sub = rates.add_subparsers(dest="rates_command", required=True, metavar="ACTION")
+    explain = rates_sub.add_parser("explain", help="which rule priced an entry")
+    explain.add_argument("--entry", type=int, required=True, metavar="ID")
+
     exp = sub.add_parser("export", help="write time entries as CSV to stdout")
     exp.add_argument("--format", choices=["csv"], default="csv")
     exp.add_argument("--from", dest="first", type=_date, metavar="YYYY-MM-DD")
@@ -71,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             return _import(settings, args.file)
         if args.command == "export":
             return _export(settings, args)
+        if args.command == "rates":
+            return _rates_explain(settings, args.entry)
     except (ConfigError, UserError) as err:
         message = err.render() if isinstance(err, UserError) else str(err)
         print(f"punchcard: {message}", file=sys.stderr)
@@ -114,6 +121,19 @@ def _import(settings: Settings, path: Path) -> int:
     with session_scope(make_sessionmaker(engine)) as session:
         summary = import_yaml(session, text, now=utcnow())
     print(summary.describe())
+    return 0
+
+
+def _rates_explain(settings: Settings, entry_id: int) -> int:
+    from bot.services import billing
+    from storage.db import make_sessionmaker, read_scope
+
+    engine = _engine(settings)
+    with read_scope(make_sessionmaker(engine)) as conn:
+        explanation = billing.explain(conn, entry_id)
+    if explanation is None:
+        raise UserError(f"no entry {entry_id}")
+    print(explanation.render())
     return 0
 
 

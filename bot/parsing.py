@@ -30,6 +30,7 @@ USAGE = {
     "new": "`/track new` (or `/track log` alone) opens a form to log time",
     "edit": "`/track edit last`",
     "delete": "`/track delete last`",
+    "rate": "`/track rate <entry id|last>` (partners and admins): which rate priced an entry",
     "today": "`/track today`",
     "week": "`/track week`",
     "help": "`/track help`",
@@ -90,7 +91,12 @@ class LastEntry:
     action: str  # "edit" or "delete"
 
 
-Command = Start | Stop | Status | Log | Report | Help | OpenModal | LastEntry
+@dataclass(frozen=True)
+class RateQuery:
+    entry: int | None  # None: the caller's last entry
+
+
+Command = Start | Stop | Status | Log | Report | Help | OpenModal | LastEntry | RateQuery
 
 
 def split_words(text: str) -> list[str]:
@@ -183,6 +189,10 @@ def parse(text: str, today: date) -> Command:
         if args:
             raise UserError("`/track new` takes no arguments.", usage=USAGE["new"])
         return OpenModal("entry")
+    if sub == "rate":
+        if len(args) != 1 or not (args[0].lower() == "last" or args[0].isdigit()):
+            raise UserError("Which entry? Give its number or `last`.", usage=USAGE["rate"])
+        return RateQuery(None if args[0].lower() == "last" else int(args[0]))
     if sub in ("edit", "delete"):
         if [a.lower() for a in args] != ["last"]:
             raise UserError(f"`/track {sub}` works on your last entry.", usage=USAGE[sub])

@@ -30,7 +30,14 @@ COMMAND = "/track"
 # users.info before the ack gets this long and no 429 retry; the full lookup runs after.
 QUICK_LOOKUP_TIMEOUT = 2
 # Answers that change nothing leave the Home tab as it is.
-READ_ONLY = (parsing.Status, parsing.Report, parsing.Help, parsing.OpenModal, parsing.LastEntry)
+READ_ONLY = (
+    parsing.Status,
+    parsing.Report,
+    parsing.Help,
+    parsing.OpenModal,
+    parsing.LastEntry,
+    parsing.RateQuery,
+)
 
 
 @dataclass(frozen=True)

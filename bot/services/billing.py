@@ -270,3 +270,35 @@ def freeze(conn: Connection, entry_ids: Iterable[int]) -> int:
         )
         done += 1
     return done
+
+
+@dataclass(frozen=True)
+class Explanation:
+    entry_id: int
+    price: Price
+    locale: str
+    status: EntryStatus
+
+    def render(self) -> str:
+        from bot.services.pricing import format_money
+
+        p = self.price
+        lines = [f"Entry {self.entry_id} ({self.status.value}): {p.hours} h billed of "
+                 f"{Decimal(p.raw_seconds) / 3600:.2f} h worked."]  # fmt: skip
+        if p.rate is None:
+            lines.append(f"Not priced: {p.rule}.")
+        else:
+            lines.append(f"Rate {format_money(p.rate, p.currency, self.locale)}/h from the {p.rule}.")
+            if p.amount is not None:
+                lines.append(f"Amount {format_money(p.amount, p.currency, self.locale)}.")
+        if self.status in FROZEN:
+            lines.append("Frozen at approval: later rate changes do not change it.")
+        return "\n".join(lines)
+
+
+def explain(conn: Connection, entry_id: int) -> Explanation | None:
+    found = list(facts(conn, [entry_id]))
+    if not found:
+        return None
+    locale = conn.execute(select(Workspace.locale).where(Workspace.id == 1)).scalar() or "en_US"
+    return Explanation(entry_id, Pricer.load(conn).price(found[0]), locale, found[0].status)

@@ -9,8 +9,10 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bot import parsing
-from bot.services import catalog, entries, entry_form, reports, timers
+from bot.errors import UserError
+from bot.services import billing, catalog, entries, entry_form, reports, timers
 from bot.services.timers import Running, SavedEntry, Started
+from storage.models import Role
 from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow, WorkTypeRow
 
 
@@ -40,7 +42,12 @@ class FormRequest:
     entry_id: int | None = None
 
 
-Result = Started | SavedEntry | Logged | StatusResult | reports.Period | HelpResult | FormRequest
+@dataclass(frozen=True)
+class RateAnswer:
+    text: str
+
+
+Result = Started | SavedEntry | Logged | StatusResult | reports.Period | HelpResult | FormRequest | RateAnswer
 
 
 def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, now: datetime) -> Result:
@@ -83,6 +90,8 @@ def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, no
             return HelpResult()
         case parsing.OpenModal(kind=kind):
             return FormRequest(kind)
+        case parsing.RateQuery(entry=entry_id):
+            return _explain_rate(conn, person, entry_id)
         case parsing.LastEntry(action=action):
             with Session(bind=conn) as session:  # joins the caller's transaction
                 last = entry_form.last_entry(session, person)
@@ -105,3 +114,16 @@ def _work(conn: Connection, query: str, rest: list[str]) -> _Work:
     task, rest = catalog.take_task(conn, project, rest)
     work_type, rest = catalog.take_work_type(conn, rest)
     return _Work(project, task, work_type, " ".join(rest))
+
+
+def _explain_rate(conn: Connection, person: PersonRow, entry_id: int | None) -> RateAnswer:
+    """Rates are internal: partners and admins only."""
+    if person.role not in (Role.PARTNER, Role.ADMIN):
+        raise UserError("Only partners and admins can see rates.")
+    if entry_id is None:
+        with Session(bind=conn) as session:
+            entry_id = entry_form.last_entry(session, person).id
+    explanation = billing.explain(conn, entry_id)
+    if explanation is None:
+        raise UserError(f"There is no entry {entry_id}.")
+    return RateAnswer(explanation.render())

@@ -9,7 +9,7 @@ from bot import ids, parsing
 from bot.services import policy, reports
 from bot.services.clock import format_hours, local_time
 from bot.services.timers import Running, SavedEntry, Started
-from bot.services.track import FormRequest, HelpResult, Logged, Result, StatusResult
+from bot.services.track import FormRequest, HelpResult, Logged, RateAnswer, Result, StatusResult
 from bot.views.blocks import Block, context, escape, message, section
 from storage.models import EntryStatus
 from storage.rows import PersonRow, ProjectRow, TaskRow
@@ -63,6 +63,8 @@ def render(person: PersonRow, result: Result) -> Message:
             return help_message()
         case FormRequest():
             return message("Opening the form…")
+        case RateAnswer(text=text):
+            return message(text, [section(escape(text))])
     raise AssertionError(f"no view for {result!r}")
 
 
@@ -201,6 +203,7 @@ HELP_LINES = [
     ("new", "A form to log time (also `/track log` alone; `/track start` alone starts one)", "/track new"),
     ("edit", "Change your last entry", "/track edit last"),
     ("delete", "Delete your last entry", "/track delete last"),
+    ("rate", "Which rate priced an entry (partners and admins)", "/track rate last"),
     ("today", "Today's entries against your schedule", "/track today"),
     ("week", "This week's entries against your schedule", "/track week"),
     ("help", "This list", "/track help"),

@@ -187,3 +187,14 @@ def test_today_lists_entries_with_edit_menus_and_locks(firm: None, running_app: 
     locked = next(b for b in sections if "locked one" in b["text"]["text"])
     assert [o["value"].split(":")[0] for o in open_one["accessory"]["options"]] == ["edit", "delete"]
     assert "accessory" not in locked and "approved" in locked["text"]["text"]
+
+
+def test_partners_see_which_rate_priced_an_entry_and_members_do_not(
+    firm: None, running_app: RunningApp
+) -> None:
+    running_app.say("log 1h30m acme Design wireframes", user_id="U0PARTNER")
+    answer = running_app.say("rate last", user_id="U0PARTNER")
+    assert "Rate $300.00/h from the task rate 300" in answer and "Amount $450.00" in answer
+    running_app.say("log 1h acme Build footer")
+    assert "Only partners and admins" in running_app.say("rate last")
+    assert "no entry 999" in running_app.say("rate 999", user_id="U0PARTNER").lower()

@@ -170,3 +170,60 @@ def test_lines_multiply_out_and_the_total_is_their_sum(
 def test_rounding_up_never_bills_less_than_was_worked(raw: int, increment: int) -> None:
     billed = billed_seconds(raw, increment_minutes=increment, rounding=Rounding.UP)
     assert raw <= billed < raw + increment * 60
+
+
+RULES = st.lists(
+    st.builds(
+        lambda level, rate, day, person, client, project, task: RateRule(
+            level,
+            rate,
+            day,
+            person_id=person if "person" in level.value else None,
+            client_id=client if level in (RateLevel.CLIENT, RateLevel.PERSON_CLIENT) else None,
+            project_id=project if level in (RateLevel.PROJECT, RateLevel.PERSON_PROJECT) else None,
+            task_id=task if level in (RateLevel.TASK, RateLevel.PERSON_TASK) else None,
+        ),
+        st.sampled_from(list(RateLevel)),
+        RATES,
+        st.dates(date(2025, 1, 1), date(2027, 1, 1)),
+        st.sampled_from([ME, OTHER]),
+        st.sampled_from([CLIENT, 11]),
+        st.sampled_from([PROJECT, 101]),
+        st.sampled_from([TASK, 1001]),
+    ),  # fmt: skip
+    max_size=30,
+)
+
+
+@given(rules=RULES, on=st.dates(date(2025, 1, 1), date(2027, 1, 1)), task=st.sampled_from([TASK, None]))
+def test_the_indexed_rate_book_agrees_with_the_plain_rule(
+    rules: list[RateRule], on: date, task: int | None
+) -> None:
+    from bot.services.billing import RateBook
+
+    plain = resolve_rate(rules, person_id=ME, client_id=CLIENT, project_id=PROJECT, task_id=task, on=on)
+    indexed = RateBook(rules).resolve(person=ME, client=CLIENT, project=PROJECT, task=task, on=on)
+    want = (plain.rule.rate, plain.rule.level) if plain.rule else None
+    got = (indexed.rate, indexed.level) if indexed else None
+    assert want == got
+
+
+@given(rules=RULES, later=RULES, seconds=SECONDS)
+def test_repricing_is_idempotent_and_frozen_prices_never_move(
+    rules: list[RateRule], later: list[RateRule], seconds: int
+) -> None:
+    from bot.services.billing import EntryFacts, Pricer, RateBook, Terms
+    from storage.models import BillingType, EntryStatus
+
+    terms = {CLIENT: Terms("USD", 6, Rounding.UP, 0)}
+    draft = EntryFacts(
+        1, ME, CLIENT, PROJECT, TASK, date(2026, 6, 1), seconds, True, BillingType.HOURLY, EntryStatus.DRAFT
+    )
+    before = Pricer(RateBook(rules), RateBook([]), terms)
+    assert before.price(draft) == before.price(draft)  # re-pricing a draft changes nothing
+    first = before.price(draft)
+    approved = EntryFacts(1, ME, CLIENT, PROJECT, TASK, date(2026, 6, 1), seconds, True, BillingType.HOURLY,
+                          EntryStatus.APPROVED, first.billed_seconds, first.rate, first.amount)  # fmt: skip
+    after = Pricer(RateBook(rules + later), RateBook([]), terms)  # any rates added later, back-dated or not
+    assert after.price(approved).amount == first.amount
+    assert after.price(approved).rate == first.rate
