@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from bot.services.pricing import (
-    PRECEDENCE,
     RateLevel,
     RateRule,
     Rounding,
@@ -60,22 +59,42 @@ class RateBook:
         self._rules = {k: sorted(v, key=lambda r: r.effective_from) for k, v in grouped.items()}
         self._dates = {k: [r.effective_from for r in v] for k, v in self._rules.items()}
 
+    @staticmethod
+    def _keys(person: int, client: int, project: int, task: int | None) -> list[tuple]:
+        """The index keys of every level, most specific first (task levels need a task)."""
+        keys = [
+            (RateLevel.PERSON_TASK, person, None, None, task),
+            (RateLevel.TASK, None, None, None, task),
+            (RateLevel.PERSON_PROJECT, person, None, project, None),
+            (RateLevel.PROJECT, None, None, project, None),
+            (RateLevel.PERSON_CLIENT, person, client, None, None),
+            (RateLevel.CLIENT, None, client, None, None),
+            (RateLevel.PERSON, person, None, None, None),
+        ]
+        return keys if task is not None else keys[2:]
+
+    def by_level(self) -> list[dict[Any, tuple[list[str], list[Decimal]]]]:
+        """Per level (most specific first), its rules keyed by what they apply to, as
+        (ISO start dates, rates): the shape the batch pricer looks up without a call."""
+        levels: list[dict[Any, tuple[list[str], list[Decimal]]]] = [{} for _ in RateLevel]
+        order = list(RateLevel)
+        for (level, person, client, project, task), rules in self._rules.items():
+            key = {
+                RateLevel.PERSON_TASK: (person, task), RateLevel.TASK: task,
+                RateLevel.PERSON_PROJECT: (person, project), RateLevel.PROJECT: project,
+                RateLevel.PERSON_CLIENT: (person, client), RateLevel.CLIENT: client, RateLevel.PERSON: person,
+            }[level]  # fmt: skip
+            levels[order.index(level)][key] = (
+                [r.effective_from.isoformat() for r in rules],
+                [r.rate for r in rules],
+            )
+        return levels
+
     def resolve(
         self, *, person: int, client: int, project: int, task: int | None, on: date
     ) -> RateRule | None:
         """The most specific rule in effect on ``on`` (same answer as pricing.resolve_rate)."""
-        for level in PRECEDENCE:
-            if level in (RateLevel.PERSON_TASK, RateLevel.TASK) and task is None:
-                continue
-            key = {
-                RateLevel.PERSON_TASK: (level, person, None, None, task),
-                RateLevel.TASK: (level, None, None, None, task),
-                RateLevel.PERSON_PROJECT: (level, person, None, project, None),
-                RateLevel.PROJECT: (level, None, None, project, None),
-                RateLevel.PERSON_CLIENT: (level, person, client, None, None),
-                RateLevel.CLIENT: (level, None, client, None, None),
-                RateLevel.PERSON: (level, person, None, None, None),
-            }[level]
+        for key in self._keys(person, client, project, task):
             dates = self._dates.get(key)
             if dates:
                 i = bisect_right(dates, on)
@@ -302,3 +321,88 @@ def explain(conn: Connection, entry_id: int) -> Explanation | None:
         return None
     locale = conn.execute(select(Workspace.locale).where(Workspace.id == 1)).scalar() or "en_US"
     return Explanation(entry_id, Pricer.load(conn).price(found[0]), locale, found[0].status)
+
+
+@dataclass(frozen=True)
+class BatchLine:
+    entry_id: int
+    billed_seconds: int
+    rate: Decimal | None
+    amount_minor: int | None  # in the currency's minor units (cents, yen, fils)
+    currency: str
+
+
+_BATCH_SQL = (
+    "SELECT e.id, e.person_id, p.client_id, e.project_id, e.task_id, e.date, e.duration_seconds, e.billable, "
+    "p.billing_type, e.status, e.billed_seconds, e.amount "
+    "FROM time_entries e JOIN projects p ON p.id = e.project_id ORDER BY e.id"
+)
+
+
+def price_batch(conn: Connection) -> Iterator[BatchLine]:
+    """Every entry priced in one pass: what exports and invoices use for large batches.
+
+    Same rules as :meth:`Pricer.price` (tests hold them equal), done with integer minor
+    units and one rate timeline per person/client/project/task instead of per entry: the
+    rows are read straight from the driver, dates compared as ISO strings.
+    """
+    pricer = Pricer.load(conn)
+    person_task, task_level, person_project, project_level, person_client, client_level, person_level = (
+        pricer.bill.by_level()
+    )
+    digits: dict[str, int] = {}
+    frozen = {s.value for s in FROZEN}
+    hourly = BillingType.HOURLY.value
+    cursor = conn.exec_driver_sql(_BATCH_SQL)
+    for (entry_id, person, client, project, task, day, raw, billable, billing_type, status, frozen_billed,
+         frozen_amount) in cursor:  # fmt: skip
+        terms = pricer.terms[client]
+        currency = terms.currency
+        if status in frozen and frozen_billed is not None:
+            d = digits.setdefault(currency, _digits(currency))
+            amount = (
+                None if frozen_amount is None else int(Decimal(frozen_amount).scaleb(d).to_integral_value())
+            )
+            yield BatchLine(entry_id, frozen_billed, None, amount, currency)
+            continue
+        if not billable or billing_type != hourly:
+            yield BatchLine(entry_id, 0, None, None, currency)
+            continue
+        step = terms.increment_minutes * 60
+        whole, rest = divmod(raw, step)
+        if rest and (
+            terms.rounding == Rounding.UP or (terms.rounding == Rounding.NEAREST and rest * 2 >= step)
+        ):
+            whole += 1
+        billed = whole * step
+        if billed < terms.minimum_seconds:
+            billed = -(-terms.minimum_seconds // step) * step
+        iso = day if isinstance(day, str) else day.isoformat()
+        rate = None
+        # The levels, most specific first, inlined: this loop runs once per entry.
+        for table, key in (
+            (person_task, (person, task)), (task_level, task), (person_project, (person, project)),
+            (project_level, project), (person_client, (person, client)), (client_level, client),
+            (person_level, person),
+        ):  # fmt: skip
+            found = table.get(key)
+            if found is not None:
+                at = bisect_right(found[0], iso)
+                if at:
+                    rate = found[1][at - 1]
+                    break
+        if rate is None:
+            yield BatchLine(entry_id, billed, None, None, currency)
+            continue
+        d = digits.setdefault(currency, _digits(currency)) if currency not in digits else digits[currency]
+        hundredths = (billed * 200 + 3600) // 7200  # hours to 2 decimals, half up
+        r4 = int(rate * 10000)
+        yield BatchLine(
+            entry_id, billed, rate, (2 * hundredths * r4 * 10**d + 10**6) // (2 * 10**6), currency
+        )
+
+
+def _digits(currency: str) -> int:
+    from bot.services.pricing import minor_unit
+
+    return -int(minor_unit(currency).as_tuple().exponent)

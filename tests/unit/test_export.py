@@ -126,3 +126,52 @@ def test_cost_columns_on_request(firm: None, sessions: sessionmaker[Session], cl
     run(sessions, "log 1h30m acme Build footer", clock())
     [row] = export_csv(sessions, with_cost=True)
     assert (row["cost_rate"], row["cost"], row["amount"]) == ("90.00", "135.00", "375.00")
+
+
+def test_batch_pricing_agrees_with_entry_by_entry_pricing(
+    firm: None, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    import random
+    from decimal import Decimal
+
+    from bot.services import billing
+    from bot.services.importer import import_yaml
+    from tests.conftest import FIRM_YAML
+
+    rates = """
+rates:
+  - {person: U0MEMBER, project: ACME-WEB, rate: 275.5, from: 2026-11-10}
+  - {task: ACME-WEB/Build, rate: 180, from: 2026-11-12}
+  - {person: U0PARTNER, task: ACME-WEB/Design, rate: 410.1234, from: 2026-11-01}
+  - {client: Acme Corp, rate: 199, from: 2026-11-15}
+"""
+    with session_scope(sessions) as s:
+        import_yaml(
+            s,
+            FIRM_YAML.replace(
+                "billing_increment_minutes: 6", "billing_increment_minutes: 15, rounding: nearest"
+            )
+            + rates,
+            now=clock(),
+        )
+    rng = random.Random(3)
+    for i in range(60):
+        who = rng.choice(["U0MEMBER", "U0PARTNER"])
+        task = rng.choice(["Design", "Build", ""])
+        run(
+            sessions,
+            f"log {rng.randint(1, 600)}m acme {task} entry {i} on 2026-11-{rng.randint(1, 17):02d}",
+            clock(),
+            user=who,
+        )
+    with session_scope(sessions) as s:
+        conn = s.connection()
+        pricer = billing.Pricer.load(conn)
+        single = {f.id: pricer.price(f) for f in billing.facts(conn)}
+        batch = {line.entry_id: line for line in billing.price_batch(conn)}
+    assert single.keys() == batch.keys() and len(batch) == 60
+    for entry_id, price in single.items():
+        line = batch[entry_id]
+        assert line.billed_seconds == price.billed_seconds
+        assert line.rate == price.rate
+        assert (None if line.amount_minor is None else Decimal(line.amount_minor).scaleb(-2)) == price.amount
