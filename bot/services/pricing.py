@@ -155,7 +155,9 @@ def resolve_rate(
         if not rule.applies(person_id=person_id, client_id=client_id, project_id=project_id, task_id=task_id):
             continue
         current = best.get(rule.level)
-        if current is None or rule.effective_from > current.effective_from:
+        # Same level, keys and date twice is refused by the import; should it happen, the one
+        # given last wins (as in billing.RateBook, whose stable sort keeps the given order).
+        if current is None or rule.effective_from >= current.effective_from:
             best[rule.level] = rule
     for level in PRECEDENCE:
         if level in best:
