@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -48,7 +48,10 @@ PROJECT_KEYS = {
     "required_fields",
     "active",
     "tasks",
+    "fee",
+    "milestones",
 }
+MILESTONE_KEYS = {"name", "amount", "due"}
 TASK_KEYS = {"name", "rate", "budget_hours", "budget_amount", "billable", "active"}
 WORK_TYPE_KEYS = {"name", "active"}
 
@@ -400,6 +403,10 @@ def _project(
     approver = check.text(p.get("approver"), where, "approver")
     if approver and approver not in known_people:
         check.fail(where, f"approver {approver!r} is not a person in this file or already imported")
+    fee = check.money(p.get("fee"), where, "fee")
+    if fee is not None and billing != BillingType.FIXED_FEE.value:
+        check.fail(where, "fee is for billing: fixed_fee projects")
+    milestones = _milestones(p.get("milestones"), where, check, fee)
     tasks = []
     seen_tasks: set[str] = set()
     for k, raw_task in enumerate(check.seq(p.get("tasks"), f"{where} tasks")):
@@ -430,9 +437,36 @@ def _project(
         "budget_amount": check.money(p.get("budget_amount"), where, "budget_amount"),
         "rate": check.money(p.get("rate"), where, "rate"),
         "required_fields": check.fields(p.get("required_fields"), where, "required_fields"),
+        "fee": fee,
+        "milestones": milestones,
         "active": check.flag(p.get("active"), where, "active"),
         "tasks": tasks,
     }
+
+
+def _milestones(value: Any, where: str, check: _Checker, fee: Any) -> list[dict[str, str]] | None:
+    """Milestones of a fixed fee: each a name, an amount and an optional due date."""
+    if value is None:
+        return None
+    if fee is None:
+        check.fail(where, "milestones need a fee")
+    found: list[dict[str, str]] = []
+    total = Decimal(0)
+    for i, raw in enumerate(check.seq(value, f"{where} milestones")):
+        mwhere = f"{where} milestones[{i}]"
+        m = check.mapping(raw, mwhere, MILESTONE_KEYS, {"name", "amount"}, "name")
+        name = check.text(m.get("name"), mwhere, "name")
+        amount = check.money(m.get("amount"), mwhere, "amount")
+        due = m.get("due")
+        if due is not None and (isinstance(due, datetime) or not isinstance(due, date)):
+            check.fail(mwhere, f"due {due!r} must be a date such as 2026-12-31")
+            due = None
+        if name and amount is not None:
+            total += amount
+            found.append({"name": name, "amount": str(amount), "due": due.isoformat() if due else ""})
+    if fee is not None and total > fee:
+        check.fail(where, f"milestones add up to {total}, more than the fee {fee}")
+    return found
 
 
 def _set(obj: Any, values: dict[str, Any], keys: list[str]) -> bool:
@@ -526,6 +560,8 @@ def _apply(session: Session, plan: _Plan, *, now: datetime) -> ImportSummary:
                 "budget_amount",
                 "rate",
                 "required_fields",
+                "fee",
+                "milestones",
                 "active",
             ]
             if project is None:

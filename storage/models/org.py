@@ -107,6 +107,9 @@ class Project(Timestamps, Base):
     rate: Mapped[Decimal | None] = mapped_column(Money())
     # Per-project override of the workspace's required-field policy (None: use the workspace's).
     required_fields: Mapped[list[str] | None] = mapped_column(JSON)
+    # Fixed-fee projects: the fee, and optional milestones [{name, amount, due}] (amounts as text).
+    fee: Mapped[Decimal | None] = mapped_column(Money())
+    milestones: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     notes: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -176,3 +176,27 @@ def test_unknown_currency_and_bad_rounding_are_refused(
     with pytest.raises(ImportError_) as err:
         do_import(sessions, bad, clock)
     assert "currency 'XYZ'" in err.value.message and "rounding 'sideways'" in err.value.message
+
+
+def test_fixed_fee_projects_carry_a_fee_and_milestones(
+    engine: object, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    text = FIRM_YAML.replace("work_types: [Research, Drafting, Meeting]\n", "") + (
+        "  - name: Beta LLC\n    projects:\n"
+        "      - {name: Audit, code: BETA-AUD, billing: fixed_fee, fee: 12000,\n"
+        "         milestones: [{name: Fieldwork, amount: 7000, due: 2026-12-15}, {name: Report, amount: 5000}]}\n"
+    )
+    do_import(sessions, text + "work_types: [Research]\n", clock)
+    with session_scope(sessions) as s:
+        audit = queries.project_by_code(s, "BETA-AUD")
+        assert str(audit.fee) == "12000.0000"
+        assert audit.milestones == [
+            {"name": "Fieldwork", "amount": "7000", "due": "2026-12-15"},
+            {"name": "Report", "amount": "5000", "due": ""},
+        ]
+    too_much = text.replace("amount: 5000", "amount: 6000") + "work_types: [Research]\n"
+    with pytest.raises(ImportError_, match="more than the fee"):
+        do_import(sessions, too_much, clock)
+    hourly_fee = FIRM_YAML.replace("billing: hourly,", "billing: hourly, fee: 100,")
+    with pytest.raises(ImportError_, match="fee is for billing: fixed_fee"):
+        do_import(sessions, hourly_fee, clock)
