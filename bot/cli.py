@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="upsert workspace, people, clients, projects from YAML")
     imp.add_argument("file", type=Path)
 
+    aud = sub.add_parser("audit", help="the audit trail: one entry's history, or a period as CSV")
+    aud.add_argument("--entry", type=int, metavar="ID")
+    aud.add_argument("--from", dest="first", type=_date, metavar="YYYY-MM-DD")
+    aud.add_argument("--to", dest="last", type=_date, metavar="YYYY-MM-DD")
+    aud.add_argument("--format", choices=["text", "csv"], default="text")
+
     rates = sub.add_parser("rates", help="rate book tools")
     rates_sub = rates.add_subparsers(dest="rates_command", required=True, metavar="ACTION")
     explain = rates_sub.add_parser("explain", help="which rule priced an entry")
@@ -76,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             return _import(settings, args.file)
         if args.command == "export":
             return _export(settings, args)
+        if args.command == "audit":
+            return _audit(settings, args)
         if args.command == "rates":
             return _rates_explain(settings, args.entry)
     except (ConfigError, UserError) as err:
@@ -121,6 +129,23 @@ def _import(settings: Settings, path: Path) -> int:
     with session_scope(make_sessionmaker(engine)) as session:
         summary = import_yaml(session, text, now=utcnow())
     print(summary.describe())
+    return 0
+
+
+def _audit(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services import audit
+    from storage.db import make_sessionmaker, read_scope
+
+    if args.entry is None and (args.first is None or args.last is None):
+        raise UserError("give --entry ID, or --from YYYY-MM-DD --to YYYY-MM-DD (with --format csv)")
+    engine = _engine(settings)
+    with read_scope(make_sessionmaker(engine)) as conn:
+        if args.entry is not None:
+            print(audit.render(audit.history(conn, args.entry)))
+        elif args.format == "csv":
+            audit.write_csv(sys.stdout, audit.between(conn, args.first, args.last))
+        else:
+            print(audit.render(list(audit.between(conn, args.first, args.last))))
     return 0
 
 

@@ -31,6 +31,7 @@ USAGE = {
     "edit": "`/track edit last`",
     "delete": "`/track delete last`",
     "rate": "`/track rate <entry id|last>` (partners and admins): which rate priced an entry",
+    "audit": "`/track audit <entry id|last>`: an entry's history",
     "today": "`/track today`",
     "week": "`/track week`",
     "help": "`/track help`",
@@ -96,7 +97,12 @@ class RateQuery:
     entry: int | None  # None: the caller's last entry
 
 
-Command = Start | Stop | Status | Log | Report | Help | OpenModal | LastEntry | RateQuery
+@dataclass(frozen=True)
+class AuditQuery:
+    entry: int | None  # None: the caller's last entry
+
+
+Command = Start | Stop | Status | Log | Report | Help | OpenModal | LastEntry | RateQuery | AuditQuery
 
 
 def split_words(text: str) -> list[str]:
@@ -189,10 +195,11 @@ def parse(text: str, today: date) -> Command:
         if args:
             raise UserError("`/track new` takes no arguments.", usage=USAGE["new"])
         return OpenModal("entry")
-    if sub == "rate":
+    if sub in ("rate", "audit"):
         if len(args) != 1 or not (args[0].lower() == "last" or args[0].isdigit()):
-            raise UserError("Which entry? Give its number or `last`.", usage=USAGE["rate"])
-        return RateQuery(None if args[0].lower() == "last" else int(args[0]))
+            raise UserError("Which entry? Give its number or `last`.", usage=USAGE[sub])
+        entry = None if args[0].lower() == "last" else int(args[0])
+        return RateQuery(entry) if sub == "rate" else AuditQuery(entry)
     if sub in ("edit", "delete"):
         if [a.lower() for a in args] != ["last"]:
             raise UserError(f"`/track {sub}` works on your last entry.", usage=USAGE[sub])

@@ -87,8 +87,16 @@ def engine(migrated_engine: Engine) -> Iterator[Engine]:
             names = ", ".join(t.name for t in Base.metadata.sorted_tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # The audit log and locked entries refuse DELETE (triggers): set them aside.
+            triggers = list(
+                conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            )
+            for name, _sql in triggers:
+                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
+            for _name, sql in triggers:
+                conn.exec_driver_sql(sql)
 
 
 @pytest.fixture

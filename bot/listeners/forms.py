@@ -178,7 +178,7 @@ def _submit_delete(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, 
             person = people.get_or_register(
                 session.connection(), user_id, now=now, lookup=lambda _id: None, for_update=True
             )
-            gone = entry_form.delete(session, person, int(data["e"]), expected_version=data.get("v"))
+            gone = entry_form.delete(session, person, int(data["e"]), now=now, expected_version=data.get("v"))
         return _outcome(
             "Deleted",
             f":wastebasket: Deleted {format_hours(gone.duration_seconds)} from {gone.date:%a %d %b %Y}.",

@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from bot.errors import UserError
 from bot.parsing import MAX_ENTRY_SECONDS
-from bot.services import policy
+from bot.services import audit, policy
 from bot.services.clock import local_date
 from storage import rows
 from storage.models import EntrySource
@@ -45,7 +45,7 @@ def log(
         raise UserError(
             f"Time on `{project.code}` needs {policy.describe(missing)}{hint}; nothing was saved."
         )
-    return rows.insert_entry(
+    entry = rows.insert_entry(
         conn,
         person_id=person.id,
         project_id=project.id,
@@ -60,3 +60,5 @@ def log(
         source=EntrySource.MANUAL,
         now=now,
     )
+    audit.record(conn, entry_id=entry.id, actor=person.slack_id, action="create", now=now, after=entry)
+    return entry

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot import ids
 from bot.errors import UserError
 from bot.parsing import DURATION_FORMS, MAX_ENTRY_SECONDS, parse_duration
-from bot.services import policy
+from bot.services import audit, policy
 from bot.services.clock import local_date, zone
 from storage import rows
 from storage.models import (
@@ -192,6 +192,7 @@ def save(
     assert project is not None and form.day is not None and seconds is not None
     # Non-billable projects never bill, whatever the checkbox said.
     billable = form.billable and project.billing_type != BillingType.NON_BILLABLE
+    before = rows.entry_row(existing) if existing is not None else None
     if existing is None:
         entry = TimeEntry(
             person_id=person.id, created_at=now, status=EntryStatus.DRAFT, source=EntrySource.MANUAL
@@ -209,7 +210,10 @@ def save(
     entry.billable = billable
     entry.updated_at = now
     session.flush()
-    return rows.entry_row(entry), rows.project_row(project)
+    after = rows.entry_row(entry)
+    audit.record(session.connection(), entry_id=entry.id, actor=person.slack_id, now=now,
+                 action="edit" if before else "create", before=before, after=after)  # fmt: skip
+    return after, rows.project_row(project)
 
 
 def deletable(session: Session, person: PersonRow, entry_id: int) -> tuple[EntryRow, ProjectRow, str]:
@@ -221,7 +225,7 @@ def deletable(session: Session, person: PersonRow, entry_id: int) -> tuple[Entry
 
 
 def delete(
-    session: Session, person: PersonRow, entry_id: int, *, expected_version: str | None = None
+    session: Session, person: PersonRow, entry_id: int, *, now: datetime, expected_version: str | None = None
 ) -> EntryRow:
     entry = own_entry(session, person, entry_id, for_update=True)
     ensure_editable(session, entry)
@@ -230,6 +234,9 @@ def delete(
     gone = rows.entry_row(entry)
     session.delete(entry)
     session.flush()
+    audit.record(
+        session.connection(), entry_id=gone.id, actor=person.slack_id, action="delete", now=now, before=gone
+    )
     return gone
 
 

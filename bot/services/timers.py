@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from bot.errors import UserError
-from bot.services import policy
+from bot.services import audit, policy
 from bot.services.clock import local_date
 from storage import rows
 from storage.models import EntrySource
@@ -108,6 +108,8 @@ def _save_running(conn: Connection, person: PersonRow, *, now: datetime) -> Save
         source=EntrySource.TIMER,
         now=now,
     )
+    audit.record(conn, entry_id=entry.id, actor=person.slack_id, action="create", now=now, after=entry,
+                 comment="stopped timer")  # fmt: skip
     missing = policy.missing_fields(
         rows.workspace(conn).required_fields,
         project,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from bot import parsing
 from bot.errors import UserError
-from bot.services import billing, catalog, entries, entry_form, reports, timers
+from bot.services import audit, billing, catalog, entries, entry_form, reports, timers
 from bot.services.timers import Running, SavedEntry, Started
-from storage.models import Role
+from storage.models import Role, TimeEntry
 from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow, WorkTypeRow
 
 
@@ -92,6 +92,8 @@ def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, no
             return FormRequest(kind)
         case parsing.RateQuery(entry=entry_id):
             return _explain_rate(conn, person, entry_id)
+        case parsing.AuditQuery(entry=entry_id):
+            return _audit(conn, person, entry_id)
         case parsing.LastEntry(action=action):
             with Session(bind=conn) as session:  # joins the caller's transaction
                 last = entry_form.last_entry(session, person)
@@ -127,3 +129,16 @@ def _explain_rate(conn: Connection, person: PersonRow, entry_id: int | None) -> 
     if explanation is None:
         raise UserError(f"There is no entry {entry_id}.")
     return RateAnswer(explanation.render())
+
+
+def _audit(conn: Connection, person: PersonRow, entry_id: int | None) -> RateAnswer:
+    """An entry's history: your own entries, or any for partners and admins."""
+    with Session(bind=conn) as session:
+        if entry_id is None:
+            entry_id = entry_form.last_entry(session, person).id
+        owner = conn.execute(select(TimeEntry.person_id).where(TimeEntry.id == entry_id)).scalar()
+    records = audit.history(conn, entry_id)
+    mine = owner == person.id or (owner is None and any(r[2] == person.slack_id for r in records))
+    if not records or not (mine or person.role in (Role.PARTNER, Role.ADMIN)):
+        raise UserError(f"No history of entry {entry_id} that you can see.")
+    return RateAnswer(f"History of entry {entry_id}:\n" + audit.render(records))

@@ -204,6 +204,7 @@ HELP_LINES = [
     ("edit", "Change your last entry", "/track edit last"),
     ("delete", "Delete your last entry", "/track delete last"),
     ("rate", "Which rate priced an entry (partners and admins)", "/track rate last"),
+    ("audit", "An entry's history: who changed what, when", "/track audit last"),
     ("today", "Today's entries against your schedule", "/track today"),
     ("week", "This week's entries against your schedule", "/track week"),
     ("help", "This list", "/track help"),

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy 2 models, one module per aggregate."""
 
+from storage.models.audit import AuditRecord
 from storage.models.base import Base, UTCDateTime
 from storage.models.org import (
     BillingType,
@@ -16,6 +17,7 @@ from storage.models.org import (
 from storage.models.time import EntrySource, EntryStatus, RunningTimer, TimeEntry
 
 __all__ = [
+    "AuditRecord",
     "Base",
     "BillingType",
     "Client",

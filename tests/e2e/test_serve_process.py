@@ -109,6 +109,15 @@ def test_a_restart_with_a_running_timer_loses_nothing(
     ).stdout
     header, row = out.strip().splitlines()
     assert header.startswith("date,person,client,project")
+    trail = subprocess.run(
+        [*PUNCHCARD, "audit", "--entry", "1"],
+        env=env,
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "create" in trail and "by U0MEMBER" in trail and "stopped timer" in trail
     # The saved duration covers the time the process was down: >= 2.2 s, <= wall time.
     from sqlalchemy import text
 

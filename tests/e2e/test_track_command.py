@@ -198,3 +198,14 @@ def test_partners_see_which_rate_priced_an_entry_and_members_do_not(
     running_app.say("log 1h acme Build footer")
     assert "Only partners and admins" in running_app.say("rate last")
     assert "no entry 999" in running_app.say("rate 999", user_id="U0PARTNER").lower()
+
+
+def test_track_audit_shows_an_entrys_history(firm: None, running_app: RunningApp) -> None:
+    running_app.say("start acme Design audit me")
+    running_app.clock.advance(minutes=20)
+    running_app.say("stop")
+    answer = running_app.say("audit last")
+    assert "History of entry" in answer and "create" in answer and "by U0MEMBER" in answer
+    [entry] = entries(running_app)
+    assert "No history of entry" in running_app.say(f"audit {entry.id}", user_id="U0NOBODY")
+    assert "History of entry" in running_app.say(f"audit {entry.id}", user_id="U0PARTNER")

@@ -1,0 +1,78 @@
+"""The audit trail is append-only and approved entries are locked, in the database itself."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.services import audit
+from bot.services.entry_form import EntryForm, save
+from bot.services.entry_form import delete as delete_entry
+from storage import rows
+from storage.db import session_scope
+from storage.models import AuditRecord, EntryStatus, TimeEntry
+from tests.conftest import Clock
+from tests.unit.test_timers import run
+
+
+def test_every_change_is_recorded_with_actor_and_time(
+    firm: None, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    run(sessions, "start acme Design drafting", clock())
+    run(sessions, "stop", clock() + timedelta(minutes=30))
+    run(sessions, "log 1h acme Build footer", clock())
+    with session_scope(sessions) as s:
+        person = rows.person(s.connection(), "U0MEMBER")
+        assert person is not None
+        logged = s.scalars(select(TimeEntry).where(TimeEntry.description == "footer")).one()
+        form = EntryForm(logged.project_id, logged.task_id, logged.date, "2h", None, None, "footer and header",
+                         None, True)  # fmt: skip
+        save(s, person, form, now=clock() + timedelta(hours=1), entry_id=logged.id)
+        delete_entry(s, person, logged.id, now=clock() + timedelta(hours=2))
+        trail = audit.history(s.connection(), logged.id)
+    assert [(r[4], r[2]) for r in trail] == [
+        ("create", "U0MEMBER"),
+        ("edit", "U0MEMBER"),
+        ("delete", "U0MEMBER"),
+    ]
+    assert [r[3] for r in trail] == [clock(), clock() + timedelta(hours=1), clock() + timedelta(hours=2)]
+    edit = trail[1]
+    assert (edit[5]["description"], edit[6]["description"]) == ("footer", "footer and header")
+    assert (edit[5]["duration_seconds"], edit[6]["duration_seconds"]) == (3600, 7200)
+    assert "description: 'footer' → 'footer and header'" in audit.render(trail)
+
+
+def test_audit_records_can_be_neither_changed_nor_deleted(
+    firm: None, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    run(sessions, "log 1h acme something", clock())
+    for statement in (update(AuditRecord).values(actor="someone else"), delete(AuditRecord)):
+        with pytest.raises(DBAPIError, match="append-only"), session_scope(sessions) as s:
+            s.execute(statement)
+    with session_scope(sessions) as s:
+        assert [r.actor for r in s.scalars(select(AuditRecord))] == ["U0MEMBER"]
+
+
+def test_approved_entries_are_locked_in_storage(
+    firm: None, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    run(sessions, "log 1h acme approved work", clock())
+    with session_scope(sessions) as s:
+        s.execute(update(TimeEntry).values(status=EntryStatus.APPROVED))
+    for statement in (
+        update(TimeEntry).values(description="changed behind the app's back"),
+        update(TimeEntry).values(duration_seconds=7200),
+        update(TimeEntry).values(amount=1),
+        delete(TimeEntry),
+    ):
+        with pytest.raises(DBAPIError, match="locked"), session_scope(sessions) as s:
+            s.execute(statement)
+    with session_scope(sessions) as s:  # billing it, and reopening it, change only the status
+        s.execute(update(TimeEntry).values(status=EntryStatus.BILLED))
+        s.execute(update(TimeEntry).values(status=EntryStatus.DRAFT))
+        s.execute(update(TimeEntry).values(description="fixed after reopening"))
+        assert s.scalars(select(TimeEntry)).one().description == "fixed after reopening"
