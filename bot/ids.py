@@ -6,6 +6,7 @@ from __future__ import annotations
 ENTRY_MODAL = "entry_modal"
 START_MODAL = "start_modal"
 DELETE_CONFIRM_MODAL = "delete_confirm_modal"
+REJECT_MODAL = "reject_modal"
 
 # Message shortcut (callback_id in deploy/slack-manifest.yml)
 TRACK_MESSAGE_SHORTCUT = "track_message"
@@ -17,6 +18,9 @@ OPEN_ENTRY_MODAL = "open_entry_modal"
 OPEN_START_MODAL = "open_start_modal"
 ENTRY_MENU = "entry_menu"  # overflow; option values "edit:<entry id>" / "delete:<entry id>"
 HOME_PAGE = "home_page"  # value: page number of the entry list
+APPROVE_ALL = "approve_all"  # value: submission id
+REJECT_OPEN = "reject_open"  # value: submission id
+REASON_BLOCK, REASON_INPUT = "reason", "reason_text"
 
 # Blocks and their inputs (block_id, action_id) in the entry and start modals
 PROJECT_BLOCK, PROJECT_INPUT = "project", "project_select"

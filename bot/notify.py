@@ -51,3 +51,14 @@ def open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:
     except SlackApiError as err:
         # An expired trigger (over 3 s) or a view Slack refuses: log it; there is no one to tell.
         logger.warning("views.open failed: %s", err.response.get("error"))
+
+
+def dm(client: WebClient, user_id: str, message: dict[str, Any]) -> tuple[str, str] | None:
+    """A direct message from the bot: (channel, ts), or None when Slack refused it."""
+    try:
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        posted = client.chat_postMessage(channel=channel, **message)
+        return channel, posted["ts"]
+    except (SlackApiError, KeyError, TypeError) as err:
+        logger.warning("could not DM %s: %s", user_id, err)
+        return None

@@ -32,6 +32,7 @@ USAGE = {
     "delete": "`/track delete last`",
     "rate": "`/track rate <entry id|last>` (partners and admins): which rate priced an entry",
     "audit": "`/track audit <entry id|last>`: an entry's history",
+    "submit": "`/track submit [this week|last week|YYYY-MM-DD..YYYY-MM-DD]`: send your time for approval",
     "today": "`/track today`",
     "week": "`/track week`",
     "help": "`/track help`",
@@ -102,7 +103,15 @@ class AuditQuery:
     entry: int | None  # None: the caller's last entry
 
 
-Command = Start | Stop | Status | Log | Report | Help | OpenModal | LastEntry | RateQuery | AuditQuery
+@dataclass(frozen=True)
+class Submit:
+    first: date
+    last: date
+
+
+Command = (
+    Start | Stop | Status | Log | Report | Help | OpenModal | LastEntry | RateQuery | AuditQuery | Submit
+)
 
 
 def split_words(text: str) -> list[str]:
@@ -195,6 +204,8 @@ def parse(text: str, today: date) -> Command:
         if args:
             raise UserError("`/track new` takes no arguments.", usage=USAGE["new"])
         return OpenModal("entry")
+    if sub == "submit":
+        return _parse_submit(args, today)
     if sub in ("rate", "audit"):
         if len(args) != 1 or not (args[0].lower() == "last" or args[0].isdigit()):
             raise UserError("Which entry? Give its number or `last`.", usage=USAGE[sub])
@@ -239,3 +250,21 @@ def _parse_log(args: list[str], today: date) -> Log:
 
 def quote(words: list[str]) -> str:
     return shlex.join(words)
+
+
+def _parse_submit(args: list[str], today: date) -> Submit:
+    """Default: the person's current week (Monday to Sunday)."""
+    monday = today - timedelta(days=today.weekday())
+    text = " ".join(a.lower() for a in args)
+    if text in ("", "this week"):
+        return Submit(monday, monday + timedelta(days=6))
+    if text == "last week":
+        return Submit(monday - timedelta(days=7), monday - timedelta(days=1))
+    first_text, sep, last_text = text.partition("..")
+    try:
+        first, last = date.fromisoformat(first_text), date.fromisoformat(last_text)
+    except ValueError:
+        raise UserError(f"`{' '.join(args)}` is not a period.", usage=USAGE["submit"]) from None
+    if not sep or first > last:
+        raise UserError("The period runs from its first day to its last.", usage=USAGE["submit"])
+    return Submit(first, last)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import Deps
-from bot.listeners import actions, commands, events, forms, options, shortcuts
+from bot.listeners import actions, approvals, commands, events, forms, options, shortcuts
 
 
 def register_listeners(app: App, deps: Deps) -> None:
@@ -15,5 +15,6 @@ def register_listeners(app: App, deps: Deps) -> None:
     options.register(app, deps)
     forms.register(app, deps)
     actions.register(app, deps)
+    approvals.register(app, deps)
     shortcuts.register(app, deps)
     events.register(app, deps)

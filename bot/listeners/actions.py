@@ -71,7 +71,9 @@ def register(app: App, deps: Deps) -> None:
     @app.action(re.compile(f"^{ids.ENTRY_MENU}(:.*)?$"))
     def entry_menu(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        kind, _, entry_id = (action.get("selected_option") or {}).get("value", "").partition(":")
+        # An overflow menu sends its chosen option; an Edit button (held-back entries) its value.
+        chosen = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
+        kind, _, entry_id = chosen.partition(":")
         if kind not in ("edit", "delete") or not entry_id.isdigit():
             logger.warning("malformed entry menu value: %r", action.get("selected_option"))
             return

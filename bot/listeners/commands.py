@@ -15,9 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from bot import parsing
 from bot.context import Deps
 from bot.errors import UserError
+from bot.listeners.approvals import notify_approvers
 from bot.listeners.forms import open_form
 from bot.notify import home_changed
 from bot.services import people, track
+from bot.services.approvals import SubmitResult
 from bot.services.clock import local_date
 from bot.services.track import FormRequest
 from bot.slack import make_client, profile_lookup
@@ -46,6 +48,7 @@ class Reply:
     form: FormRequest | None = None  # a modal to open after the ack
     refresh_profile: bool = False  # registered without a Slack profile: look it up after the ack
     changed: bool = False  # timer or entries changed: republish the Home tab
+    submitted: SubmitResult | None = None  # approvers to tell after the ack
 
 
 def register(app: App, deps: Deps) -> None:
@@ -66,6 +69,9 @@ def register(app: App, deps: Deps) -> None:
             deps.background(lambda: refresh_person(deps, client, user_id))
         if reply.changed:
             home_changed(deps, client, user_id)
+        submitted = reply.submitted
+        if submitted is not None and submitted.sent:
+            deps.background(lambda: notify_approvers(deps, client, user_id, submitted))
 
 
 def run_track(deps: Deps, client: WebClient, *, user_id: str, text: str) -> Reply:
@@ -100,7 +106,10 @@ def _execute(deps: Deps, client: WebClient, *, user_id: str, text: str, now: dat
         if isinstance(result, FormRequest):
             return Reply({}, form=result, refresh_profile=refresh)
         changed = not isinstance(command, READ_ONLY)
-        return Reply(views.render(person, result), refresh_profile=refresh, changed=changed)
+        submitted = result if isinstance(result, SubmitResult) else None
+        return Reply(
+            views.render(person, result), refresh_profile=refresh, changed=changed, submitted=submitted
+        )
 
 
 def refresh_person(deps: Deps, client: WebClient, user_id: str) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot import parsing
 from bot.errors import UserError
-from bot.services import audit, billing, catalog, entries, entry_form, reports, timers
+from bot.services import approvals, audit, billing, catalog, entries, entry_form, reports, timers
 from bot.services.timers import Running, SavedEntry, Started
 from storage.models import Role, TimeEntry
 from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow, WorkTypeRow
@@ -47,7 +47,17 @@ class RateAnswer:
     text: str
 
 
-Result = Started | SavedEntry | Logged | StatusResult | reports.Period | HelpResult | FormRequest | RateAnswer
+Result = (
+    Started
+    | SavedEntry
+    | Logged
+    | StatusResult
+    | reports.Period
+    | HelpResult
+    | FormRequest
+    | RateAnswer
+    | approvals.SubmitResult
+)
 
 
 def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, now: datetime) -> Result:
@@ -94,6 +104,8 @@ def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, no
             return _explain_rate(conn, person, entry_id)
         case parsing.AuditQuery(entry=entry_id):
             return _audit(conn, person, entry_id)
+        case parsing.Submit(first=first_day, last=last_day):
+            return approvals.submit(conn, person, first=first_day, last=last_day, now=now)
         case parsing.LastEntry(action=action):
             with Session(bind=conn) as session:  # joins the caller's transaction
                 last = entry_form.last_entry(session, person)

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from bot import ids, parsing
-from bot.services import policy, reports
+from bot.services import approvals, policy, reports
 from bot.services.clock import format_hours, local_time
 from bot.services.timers import Running, SavedEntry, Started
 from bot.services.track import FormRequest, HelpResult, Logged, RateAnswer, Result, StatusResult
@@ -63,6 +63,10 @@ def render(person: PersonRow, result: Result) -> Message:
             return help_message()
         case FormRequest():
             return message("Opening the form…")
+        case approvals.SubmitResult():
+            from bot.views.approval import submitted
+
+            return submitted(result)
         case RateAnswer(text=text):
             return message(text, [section(escape(text))])
     raise AssertionError(f"no view for {result!r}")

@@ -14,7 +14,14 @@ from storage.models.org import (
     Workspace,
     WorkType,
 )
-from storage.models.time import EntrySource, EntryStatus, RunningTimer, TimeEntry
+from storage.models.time import (
+    EntrySource,
+    EntryStatus,
+    RunningTimer,
+    Submission,
+    SubmissionStatus,
+    TimeEntry,
+)
 
 __all__ = [
     "AuditRecord",
@@ -29,6 +36,8 @@ __all__ = [
     "RateKind",
     "Role",
     "RunningTimer",
+    "Submission",
+    "SubmissionStatus",
     "Task",
     "TimeEntry",
     "UTCDateTime",

@@ -66,6 +66,7 @@ class TimeEntry(Timestamps, Base):
     amount: Mapped[Decimal | None] = mapped_column(Money())
     cost_rate: Mapped[Decimal | None] = mapped_column(Money())
     rate_rule: Mapped[str | None] = mapped_column(String(200))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
 
     person: Mapped[Person] = relationship(lazy="raise")
     project: Mapped[Project] = relationship(lazy="raise")
@@ -91,3 +92,30 @@ class RunningTimer(Timestamps, Base):
 
     project: Mapped[Project] = relationship(lazy="raise")
     task: Mapped[Task | None] = relationship(lazy="raise")
+
+
+class SubmissionStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Submission(Timestamps, Base):
+    """A person's entries of a period, sent to one approver; decided once (see approvals)."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    approver_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    status: Mapped[SubmissionStatus] = mapped_column(
+        str_enum(SubmissionStatus, "submission_status"), default=SubmissionStatus.PENDING
+    )
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # Where the approver's DM is, so the outcome can be written back into it.
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
