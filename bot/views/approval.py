@@ -87,20 +87,20 @@ def outcome(decision: Decision) -> dict[str, Any]:
     text = f"{verb} by <@{decision.decided_by}> at {when} ({decision.entries} entries)"
     if decision.reason:
         text += f": {escape(decision.reason)}"
-    return {"text": text, "blocks": [section(f"*{verb}* — {text}")]}
+    return message(text, [section(f"*{verb}* — {text}")], ephemeral=False)
 
 
 def submitter_notice(decision: Decision) -> dict[str, Any]:
     if decision.status.value == "approved":
         text = f":white_check_mark: <@{decision.decided_by}> approved your {decision.entries} entries."
-        return {"text": text, "blocks": [section(text)]}
+        return message(text, [section(text)], ephemeral=False)
     text = (
         f":leftwards_arrow_with_hook: <@{decision.decided_by}> sent back {decision.entries} entries: "
         f"{escape(decision.reason)}"
     )
-    return {
-        "text": text,
-        "blocks": [
+    return message(
+        text,
+        [
             section(text),
             {
                 "type": "actions",
@@ -111,9 +111,10 @@ def submitter_notice(decision: Decision) -> dict[str, Any]:
                         "action_id": ids.OPEN_ENTRY_MODAL,
                     }
                 ],
-            },  # fmt: skip
+            },
         ],
-    }
+        ephemeral=False,
+    )
 
 
 def reject_modal(submission_id: int, metadata: str) -> dict[str, Any]:

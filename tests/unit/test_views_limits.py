@@ -195,3 +195,21 @@ def test_home_shows_approvals_to_partners_and_unbilled_to_admins_only() -> None:
 
     member = str(home_view(replace(member_data, approvals_waiting=None, unbilled=None), now=NOW))
     assert "waiting for your approval" not in member and "Unbilled hours" not in member
+
+
+def test_approval_messages_fit_with_500_entries() -> None:
+    from bot.services.approvals import Decision, HeldBack, Sent, SubmitResult
+    from bot.views import approval
+    from storage.models import SubmissionStatus
+
+    person = PersonRow(2, "U2", "Ada " + LONG[:100], Role.PARTNER, "UTC", False, {})
+    entries = [entry(i, LONG) for i in range(500)]
+    sent = Sent(7, person, entries)
+    check_message(approval.approval_request(sent, "Max", "U1", "Mon 16 Nov – Sun 22 Nov 2026"))
+    check_message(approval.submitted(SubmitResult(date(2026, 11, 16), date(2026, 11, 22), [sent] * 3,
+                                                  [HeldBack(e, ["description", "task"]) for e in entries])))  # fmt: skip
+    for status, reason in ((SubmissionStatus.APPROVED, ""), (SubmissionStatus.REJECTED, LONG)):
+        decision = Decision(7, status, "U2", NOW, reason, person, 500, "D1", "1.1")
+        check_message(approval.outcome(decision))
+        check_message(approval.submitter_notice(decision))
+    check_modal(approval.reject_modal(7, "m" * 300))
