@@ -33,6 +33,8 @@ USAGE = {
     "rate": "`/track rate <entry id|last>` (partners and admins): which rate priced an entry",
     "audit": "`/track audit <entry id|last>`: an entry's history",
     "submit": "`/track submit [this week|last week|YYYY-MM-DD..YYYY-MM-DD]`: send your time for approval",
+    "approvals": "`/track approvals`: submissions waiting for you",
+    "reopen": "`/track reopen <entry id> <reason>` (partners and admins)",
     "today": "`/track today`",
     "week": "`/track week`",
     "help": "`/track help`",
@@ -109,8 +111,31 @@ class Submit:
     last: date
 
 
+@dataclass(frozen=True)
+class Approvals:
+    pass
+
+
+@dataclass(frozen=True)
+class Reopen:
+    entry: int
+    reason: str
+
+
 Command = (
-    Start | Stop | Status | Log | Report | Help | OpenModal | LastEntry | RateQuery | AuditQuery | Submit
+    Start
+    | Stop
+    | Status
+    | Log
+    | Report
+    | Help
+    | OpenModal
+    | LastEntry
+    | RateQuery
+    | AuditQuery
+    | Submit
+    | Approvals
+    | Reopen
 )
 
 
@@ -206,6 +231,14 @@ def parse(text: str, today: date) -> Command:
         return OpenModal("entry")
     if sub == "submit":
         return _parse_submit(args, today)
+    if sub == "approvals":
+        if args:
+            raise UserError("`/track approvals` takes no arguments.", usage=USAGE["approvals"])
+        return Approvals()
+    if sub == "reopen":
+        if len(args) < 2 or not args[0].isdigit():
+            raise UserError("Which entry, and why?", usage=USAGE["reopen"])
+        return Reopen(int(args[0]), " ".join(args[1:]))
     if sub in ("rate", "audit"):
         if len(args) != 1 or not (args[0].lower() == "last" or args[0].isdigit()):
             raise UserError("Which entry? Give its number or `last`.", usage=USAGE[sub])

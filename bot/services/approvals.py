@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from bot.errors import UserError
 from bot.services import audit, billing, policy
@@ -203,3 +203,69 @@ def remember_message(conn: Connection, submission_id: int, *, channel: str, ts: 
     conn.execute(
         update(Submission).where(Submission.id == submission_id).values(channel=channel, message_ts=ts)
     )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    submission_id: int
+    submitter: str  # Slack id
+    first: date
+    last: date
+    entries: int
+    seconds: int
+
+
+def waiting_for(conn: Connection, person: PersonRow) -> list[Waiting]:
+    """Submissions waiting for this approver (admins: every pending one), oldest first."""
+    stmt = (
+        select(
+            Submission.id,
+            Person.slack_id,
+            Submission.period_start,
+            Submission.period_end,
+            func.count(TimeEntry.id),
+            func.coalesce(func.sum(TimeEntry.duration_seconds), 0),
+        )  # fmt: skip
+        .join(Person, Person.id == Submission.person_id)
+        .join(TimeEntry, TimeEntry.submission_id == Submission.id)
+        .where(Submission.status == SubmissionStatus.PENDING)
+        .group_by(Submission.id, Person.slack_id, Submission.period_start, Submission.period_end)
+        .order_by(Submission.id)
+    )
+    if person.role != Role.ADMIN:
+        stmt = stmt.where(Submission.approver_id == person.id)
+    return [Waiting(*row) for row in conn.execute(stmt)]
+
+
+def reopen(conn: Connection, entry_id: int, actor: PersonRow, *, reason: str, now: datetime) -> EntryRow:
+    """Send an approved (or submitted) entry back to draft: partners and admins, with a reason."""
+    if actor.role not in (Role.PARTNER, Role.ADMIN):
+        raise UserError("Only partners and admins can reopen entries.")
+    if not reason.strip():
+        raise UserError("Say why it is reopened: `/track reopen <entry id> <reason>`.")
+    found = conn.execute(select(*_ENTRY_COLUMNS).where(TimeEntry.id == entry_id)).first()
+    if found is None:
+        raise UserError(f"There is no entry {entry_id}.")
+    before = EntryRow(*tuple(found))
+    if before.status not in (EntryStatus.SUBMITTED, EntryStatus.APPROVED):
+        raise UserError(
+            f"Entry {entry_id} is {before.status.value}; only submitted or approved entries reopen."
+        )
+    conn.execute(
+        update(TimeEntry)
+        .where(TimeEntry.id == entry_id)
+        .values(
+            status=EntryStatus.DRAFT,
+            submission_id=None,
+            billed_seconds=None,
+            rate=None,
+            amount=None,
+            cost_rate=None,
+            rate_rule=None,
+            updated_at=now,
+        )  # fmt: skip
+    )
+    after = EntryRow(*tuple(conn.execute(select(*_ENTRY_COLUMNS).where(TimeEntry.id == entry_id)).one()))
+    audit.record(conn, entry_id=entry_id, actor=actor.slack_id, action="reopen", now=now, before=before,
+                 after=after, comment=reason.strip())  # fmt: skip
+    return after

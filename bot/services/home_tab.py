@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, func, select
 
 from bot.services import project_index, reports, timers
-from storage.models import Client, EntryStatus, Project, Role, Task, TimeEntry
+from storage.models import Client, EntryStatus, Project, Role, Submission, SubmissionStatus, Task, TimeEntry
 from storage.rows import PersonRow, ProjectRow, TaskRow
 
 RECENT_PAIRS = 5
@@ -23,13 +23,19 @@ _RECENT = (
     .order_by(TimeEntry.id.desc())
     .limit(200)
 )
+# Entries in submissions waiting for this approver (admins: waiting for anyone).
 _WAITING_FOR = (
     select(func.count())
     .select_from(TimeEntry)
-    .join(Project, Project.id == TimeEntry.project_id)
-    .where(TimeEntry.status == EntryStatus.SUBMITTED, Project.approver_id == bindparam("person_id"))
+    .join(Submission, Submission.id == TimeEntry.submission_id)
+    .where(Submission.status == SubmissionStatus.PENDING, Submission.approver_id == bindparam("person_id"))
 )
-_WAITING_ALL = select(func.count()).select_from(TimeEntry).where(TimeEntry.status == EntryStatus.SUBMITTED)
+_WAITING_ALL = (
+    select(func.count())
+    .select_from(TimeEntry)
+    .join(Submission, Submission.id == TimeEntry.submission_id)
+    .where(Submission.status == SubmissionStatus.PENDING)
+)
 _UNBILLED = (
     select(Client.name, func.sum(TimeEntry.duration_seconds))
     .join(Project, Project.client_id == Client.id)

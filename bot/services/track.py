@@ -47,6 +47,11 @@ class RateAnswer:
     text: str
 
 
+@dataclass(frozen=True)
+class WaitingList:
+    waiting: list[approvals.Waiting]
+
+
 Result = (
     Started
     | SavedEntry
@@ -57,6 +62,7 @@ Result = (
     | FormRequest
     | RateAnswer
     | approvals.SubmitResult
+    | WaitingList
 )
 
 
@@ -106,6 +112,13 @@ def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, no
             return _audit(conn, person, entry_id)
         case parsing.Submit(first=first_day, last=last_day):
             return approvals.submit(conn, person, first=first_day, last=last_day, now=now)
+        case parsing.Approvals():
+            if person.role not in (Role.PARTNER, Role.ADMIN):
+                raise UserError("Approvals are for partners and admins; `/track submit` sends yours.")
+            return WaitingList(approvals.waiting_for(conn, person))
+        case parsing.Reopen(entry=entry_id, reason=reason):
+            reopened = approvals.reopen(conn, entry_id, person, reason=reason, now=now)
+            return RateAnswer(f"Entry {reopened.id} is a draft again; its owner can change and resubmit it.")
         case parsing.LastEntry(action=action):
             with Session(bind=conn) as session:  # joins the caller's transaction
                 last = entry_form.last_entry(session, person)

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot import ids
 from bot.services import policy
-from bot.services.approvals import Decision, Sent, SubmitResult
+from bot.services.approvals import Decision, Sent, SubmitResult, Waiting
 from bot.services.clock import format_hours
 from bot.views.blocks import Block, context, escape, message, section, truncate
 
@@ -132,3 +132,28 @@ def reject_modal(submission_id: int, metadata: str) -> dict[str, Any]:
                         "max_length": 2000},
         }],
     }  # fmt: skip
+
+
+def waiting_list(waiting: list[Waiting]) -> dict[str, Any]:
+    """`/track approvals`: each pending submission with the same buttons as its DM."""
+    if not waiting:
+        return message(
+            "Nothing is waiting for your approval.", [section("Nothing is waiting for your approval.")]
+        )
+    blocks: list[Block] = [section(f"*{len(waiting)} submissions waiting for you*")]
+    for w in waiting[:20]:
+        value = str(w.submission_id)
+        blocks.append(section(f"<@{w.submitter}> · {w.first:%a %d %b} – {w.last:%a %d %b} · "
+                              f"{w.entries} entries, {format_hours(w.seconds)}"))  # fmt: skip
+        blocks.append({
+            "type": "actions", "block_id": f"decide:{value}",
+            "elements": [
+                {"type": "button", "style": "primary", "text": {"type": "plain_text", "text": "Approve all"},
+                 "action_id": ids.APPROVE_ALL, "value": value},
+                {"type": "button", "text": {"type": "plain_text", "text": "Reject…"},
+                 "action_id": ids.REJECT_OPEN, "value": value},
+            ],
+        })  # fmt: skip
+    if len(waiting) > 20:
+        blocks.append(context(f"…and {len(waiting) - 20} more; decide these first."))
+    return message(f"{len(waiting)} submissions waiting for you", blocks)

@@ -9,7 +9,7 @@ from bot import ids, parsing
 from bot.services import approvals, policy, reports
 from bot.services.clock import format_hours, local_time
 from bot.services.timers import Running, SavedEntry, Started
-from bot.services.track import FormRequest, HelpResult, Logged, RateAnswer, Result, StatusResult
+from bot.services.track import FormRequest, HelpResult, Logged, RateAnswer, Result, StatusResult, WaitingList
 from bot.views.blocks import Block, context, escape, message, section
 from storage.models import EntryStatus
 from storage.rows import PersonRow, ProjectRow, TaskRow
@@ -67,6 +67,10 @@ def render(person: PersonRow, result: Result) -> Message:
             from bot.views.approval import submitted
 
             return submitted(result)
+        case WaitingList(waiting=waiting):
+            from bot.views.approval import waiting_list
+
+            return waiting_list(waiting)
         case RateAnswer(text=text):
             return message(text, [section(escape(text))])
     raise AssertionError(f"no view for {result!r}")
@@ -209,6 +213,13 @@ HELP_LINES = [
     ("delete", "Delete your last entry", "/track delete last"),
     ("rate", "Which rate priced an entry (partners and admins)", "/track rate last"),
     ("audit", "An entry's history: who changed what, when", "/track audit last"),
+    ("submit", "Send this week's time for approval (or `last week`, or a period)", "/track submit"),
+    ("approvals", "Submissions waiting for you (partners and admins)", "/track approvals"),
+    (
+        "reopen",
+        "Send an entry back to draft, with a reason (partners and admins)",
+        "/track reopen 42 wrong matter",
+    ),
     ("today", "Today's entries against your schedule", "/track today"),
     ("week", "This week's entries against your schedule", "/track week"),
     ("help", "This list", "/track help"),

@@ -153,3 +153,38 @@ def test_entries_missing_a_required_field_stay_behind(firm: None, running_app: R
     assert sorted(statuses(app)) == ["draft", "submitted"]
     with session_scope(app.sessions) as s:
         s.execute(update(TimeEntry).where(TimeEntry.status == EntryStatus.DRAFT).values(description="x"))
+
+
+def test_partners_queue_lists_waiting_submissions_with_the_same_buttons(
+    firm: None, running_app: RunningApp
+) -> None:
+    app = running_app
+    submit_two(app)
+    _, answer = app.track("approvals", user_id="U0PARTNER")
+    text = json.dumps(answer["blocks"])
+    assert "1 submissions waiting for you" in text and "approve_all" in text and "2 entries, 3:00" in text
+    assert "partners and admins" in app.say("approvals")
+
+
+def test_reopen_needs_a_partner_and_a_reason_and_is_audited(firm: None, running_app: RunningApp) -> None:
+    app = running_app
+    value = submit_two(app)["blocks"][-1]["elements"][0]["value"]
+    click(app, PARTNER, "approve_all", value)
+    wait_until(lambda: statuses(app) == ["approved", "approved"])
+    with session_scope(app.sessions) as s:
+        first = s.scalars(select(TimeEntry).order_by(TimeEntry.id)).first()
+        assert first is not None
+        entry_id = first.id
+    assert "Only partners and admins" in app.say(f"reopen {entry_id} please")
+    assert "Which entry, and why" in app.say(f"reopen {entry_id}", user_id="U0PARTNER")
+    assert "is a draft again" in app.say(f"reopen {entry_id} wrong matter", user_id="U0PARTNER")
+    assert statuses(app) == ["draft", "approved"]
+    with session_scope(app.sessions) as s:
+        reopened = s.get(TimeEntry, entry_id)
+        assert reopened is not None and reopened.amount is None and reopened.submission_id is None
+        record = s.scalars(select(AuditRecord).where(AuditRecord.action == "reopen")).one()
+        assert (record.actor, record.comment) == ("U0PARTNER", "wrong matter")
+    # A late entry and the reopened one form a new submission; the approved one stays approved.
+    app.say("log 30m acme Build late one")
+    assert "2 entries (1:30) sent to Ada Partner" in app.say("submit")
+    assert statuses(app) == ["submitted", "approved", "submitted"]

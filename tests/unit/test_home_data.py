@@ -1,12 +1,10 @@
 from datetime import timedelta
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.home_tab import home_data
 from storage import rows
 from storage.db import session_scope
-from storage.models import EntryStatus, TimeEntry
 from tests.conftest import Clock
 from tests.unit.test_timers import run
 
@@ -39,8 +37,7 @@ def test_partners_see_what_waits_for_them_and_members_do_not(
     firm: None, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
     run(sessions, "log 1h acme submitted one", clock())
-    with session_scope(sessions) as s:
-        s.execute(update(TimeEntry).values(status=EntryStatus.SUBMITTED))
+    run(sessions, "submit", clock())
     assert data_for(sessions, clock, "U0PARTNER").approvals_waiting == 1
     member = data_for(sessions, clock)
     assert member.approvals_waiting is None and member.unbilled is None
