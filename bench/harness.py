@@ -51,6 +51,10 @@ if kind == "options":
     @app.options("project_select")
     def options(ack):
         ack(options=OPTIONS)
+elif kind == "action":
+    @app.action("approve_all")
+    def approve(ack):
+        ack()
 else:
     @app.command("/track")
     def track(ack):

@@ -52,6 +52,12 @@ def record(
     })  # fmt: skip
 
 
+def record_many(conn: Connection, records: list[dict[str, Any]]) -> None:
+    """Append many records in one batched INSERT (same keys as :func:`record`'s row)."""
+    if records:
+        conn.execute(_INSERT, records)
+
+
 def history(conn: Connection, entry_id: int) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in conn.execute(_HISTORY, {"entry_id": entry_id})]
 

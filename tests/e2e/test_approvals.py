@@ -29,6 +29,13 @@ def submit_two(app: RunningApp) -> dict[str, Any]:
     assert "2 entries (3:00) sent to Ada Partner for approval" in answer
     dm = app.fake.wait_for("chat.postMessage")[-1]
     assert dm.params["channel"] == "DU0PARTNER"
+    from storage.models import Submission
+
+    def remembered() -> bool:  # the DM's ts is stored right after it is posted
+        with session_scope(app.sessions) as s:
+            return all(sub.message_ts for sub in s.scalars(select(Submission)))
+
+    wait_until(remembered)
     assert statuses(app) == ["submitted", "submitted"]
     return dm.params
 
