@@ -48,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--to", dest="last", type=_date, metavar="YYYY-MM-DD")
     aud.add_argument("--format", choices=["text", "csv"], default="text")
 
+    period = sub.add_parser("period", help="month-end close")
+    period_sub = period.add_subparsers(dest="period_command", required=True, metavar="ACTION")
+    for action, what in (("close", "lock a month's entries"), ("reopen", "unlock a closed month")):
+        p = period_sub.add_parser(action, help=what)
+        p.add_argument("month", metavar="YYYY-MM")
+        p.add_argument("--reason", default="", required=action == "reopen")
+
     rates = sub.add_parser("rates", help="rate book tools")
     rates_sub = rates.add_subparsers(dest="rates_command", required=True, metavar="ACTION")
     explain = rates_sub.add_parser("explain", help="which rule priced an entry")
@@ -84,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             return _export(settings, args)
         if args.command == "audit":
             return _audit(settings, args)
+        if args.command == "period":
+            return _period(settings, args)
         if args.command == "rates":
             return _rates_explain(settings, args.entry)
     except (ConfigError, UserError) as err:
@@ -146,6 +155,19 @@ def _audit(settings: Settings, args: argparse.Namespace) -> int:
             audit.write_csv(sys.stdout, audit.between(conn, args.first, args.last))
         else:
             print(audit.render(list(audit.between(conn, args.first, args.last))))
+    return 0
+
+
+def _period(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services import periods
+    from bot.services.clock import utcnow
+    from storage.db import make_sessionmaker, write_scope
+
+    engine = _engine(settings)
+    with write_scope(make_sessionmaker(engine)) as conn:
+        change = periods.close if args.period_command == "close" else periods.reopen
+        change(conn, args.month, actor="cli", reason=args.reason, now=utcnow())
+    print(f"{args.month} is {'closed' if args.period_command == 'close' else 'open again'}.")
     return 0
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from bot.errors import UserError
 from bot.parsing import MAX_ENTRY_SECONDS
-from bot.services import audit, policy
+from bot.services import audit, periods, policy
 from bot.services.clock import local_date
 from storage import rows
 from storage.models import EntrySource
@@ -33,6 +33,7 @@ def log(
         raise UserError("An entry must be more than zero and at most 24 hours.")
     if day > local_date(now, person.timezone):
         raise UserError(f"{day.isoformat()} is in the future; you can only log time already worked.")
+    periods.ensure_open(conn, day)
     missing = policy.missing_fields(
         rows.workspace(conn).required_fields,
         project,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot import ids
 from bot.errors import UserError
 from bot.parsing import DURATION_FORMS, MAX_ENTRY_SECONDS, parse_duration
-from bot.services import audit, policy
+from bot.services import audit, periods, policy
 from bot.services.clock import local_date, zone
 from storage import rows
 from storage.models import (
@@ -156,8 +156,11 @@ def save(
     existing = own_entry(session, person, entry_id, for_update=True) if entry_id is not None else None
     if existing is not None:
         ensure_editable(session, existing)
+        periods.ensure_open(session.connection(), existing.date)
         if expected_version is not None and version(existing) != expected_version:
             raise UserError("This entry changed after you opened it; nothing was saved. Open it again.")
+    if form.day is not None:
+        periods.ensure_open(session.connection(), form.day)
     seconds: int | None
     if existing is not None and _same_timing(existing, form, person.timezone):
         # Untouched time fields keep the entry's exact seconds (the form shows minutes).
@@ -231,6 +234,7 @@ def delete(
     ensure_editable(session, entry)
     if expected_version is not None and version(entry) != expected_version:
         raise UserError("This entry changed after you looked at it; nothing was deleted. Try again.")
+    periods.ensure_open(session.connection(), entry.date)
     gone = rows.entry_row(entry)
     session.delete(entry)
     session.flush()

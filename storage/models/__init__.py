@@ -15,6 +15,7 @@ from storage.models.org import (
     WorkType,
 )
 from storage.models.time import (
+    ClosedPeriod,
     EntrySource,
     EntryStatus,
     RunningTimer,
@@ -24,6 +25,7 @@ from storage.models.time import (
 )
 
 __all__ = [
+    "ClosedPeriod",
     "AuditRecord",
     "Base",
     "BillingType",

@@ -119,3 +119,14 @@ class Submission(Timestamps, Base):
     # Where the approver's DM is, so the outcome can be written back into it.
     channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class ClosedPeriod(Base):
+    """A closed month: no entry dated in it can be created, changed or deleted (triggers)."""
+
+    __tablename__ = "closed_periods"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "YYYY-MM"
+    closed_by: Mapped[str] = mapped_column(String(64))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")

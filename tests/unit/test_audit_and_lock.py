@@ -76,3 +76,37 @@ def test_approved_entries_are_locked_in_storage(
         s.execute(update(TimeEntry).values(status=EntryStatus.DRAFT))
         s.execute(update(TimeEntry).values(description="fixed after reopening"))
         assert s.scalars(select(TimeEntry)).one().description == "fixed after reopening"
+
+
+def test_a_closed_month_locks_its_entries_everywhere(
+    firm: None, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    from datetime import date
+
+    from bot.errors import UserError
+    from bot.services import periods
+
+    run(sessions, "log 1h acme October work on 2026-10-15", clock())
+    with session_scope(sessions) as s:
+        periods.close(s.connection(), "2026-10", actor="cli", reason="month-end", now=clock())
+    with pytest.raises(UserError, match="October 2026 is closed"):
+        run(sessions, "log 1h acme late October on 2026-10-20", clock())
+    for statement in (update(TimeEntry).values(description="changed"), delete(TimeEntry)):
+        with pytest.raises(DBAPIError, match="period is closed"), session_scope(sessions) as s:
+            s.execute(statement)
+    with pytest.raises(DBAPIError, match="period is closed"), session_scope(sessions) as s:
+        entry = s.scalars(select(TimeEntry)).one()
+        s.add(TimeEntry(person_id=entry.person_id, project_id=entry.project_id, date=date(2026, 10, 3),
+                        duration_seconds=60, description="sneaked in", billable=True))  # fmt: skip
+        s.flush()
+    with pytest.raises(UserError, match="needs a reason"), session_scope(sessions) as s:
+        periods.reopen(s.connection(), "2026-10", actor="cli", reason="", now=clock())
+    with session_scope(sessions) as s:
+        periods.reopen(s.connection(), "2026-10", actor="cli", reason="client dispute", now=clock())
+    run(sessions, "log 1h acme late October on 2026-10-20", clock())
+    with session_scope(sessions) as s:
+        actions = [
+            (r.action, r.comment)
+            for r in s.scalars(select(AuditRecord).where(AuditRecord.entry_id.is_(None)))
+        ]
+    assert actions == [("close", "2026-10 month-end"), ("reopen", "2026-10 client dispute")]
