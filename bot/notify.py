@@ -36,13 +36,16 @@ def publish_home(deps: Deps, client: WebClient, user_id: str, *, page: int = 0) 
         logger.exception("publishing the Home tab failed for %s", user_id)
 
 
-# A change republishes the Home tab this long after it, once for any burst of changes.
-HOME_DELAY = 1.0
+# A change republishes the Home tab once per burst of changes, this long after the first:
+# soon when the person is on the Home tab (they clicked there), later when the change came
+# from a slash command in a channel, where a busy timekeeper's Home is not in view.
+HOME_DELAY = 2.0
+HOME_DELAY_IN_VIEW = 0.2
 
 
-def home_changed(deps: Deps, client: WebClient, user_id: str) -> None:
-    """The person's timer or entries changed: their Home tab follows shortly."""
-    deps.coalesce(f"home:{user_id}", HOME_DELAY, lambda: publish_home(deps, client, user_id))
+def home_changed(deps: Deps, client: WebClient, user_id: str, *, delay: float = HOME_DELAY) -> None:
+    """The person's timer or entries changed: their Home tab follows."""
+    deps.coalesce(f"home:{user_id}", delay, lambda: publish_home(deps, client, user_id))
 
 
 def open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:

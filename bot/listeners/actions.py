@@ -19,7 +19,7 @@ from bot import ids
 from bot.context import Deps
 from bot.errors import UserError
 from bot.listeners.forms import open_form, read_entry_form
-from bot.notify import home_changed, publish_home
+from bot.notify import HOME_DELAY_IN_VIEW, home_changed, publish_home
 from bot.services import choices, people, policy, timers
 from bot.services.track import FormRequest
 from bot.views import entry_modal as views
@@ -153,7 +153,7 @@ def _change_timer(deps: Deps, client: WebClient, body: dict[str, Any], change: A
     except Exception:
         logger.exception("timer change from the Home tab failed for %s", user_id)
         _tell(client, body, "Something went wrong on our side; nothing was changed.")
-    home_changed(deps, client, user_id)
+    home_changed(deps, client, user_id, delay=HOME_DELAY_IN_VIEW)
 
 
 def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:

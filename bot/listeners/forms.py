@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot import ids, metadata
 from bot.context import Deps
 from bot.errors import UserError
-from bot.notify import home_changed, open_view
+from bot.notify import HOME_DELAY_IN_VIEW, home_changed, open_view
 from bot.services import choices, entry_form, people, timers
 from bot.services.clock import format_hours
 from bot.services.entry_form import EntryForm, FormErrors
@@ -76,19 +76,19 @@ def register(app: App, deps: Deps) -> None:
     def submit_entry(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
         ack(**_submit_entry(deps, user_id, view))
-        home_changed(deps, client, user_id)
+        home_changed(deps, client, user_id, delay=HOME_DELAY_IN_VIEW)
 
     @app.view(ids.START_MODAL)
     def submit_start(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
         ack(**_submit_start(deps, user_id, view))
-        home_changed(deps, client, user_id)
+        home_changed(deps, client, user_id, delay=HOME_DELAY_IN_VIEW)
 
     @app.view(ids.DELETE_CONFIRM_MODAL)
     def submit_delete(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
         ack(**_submit_delete(deps, user_id, view))
-        home_changed(deps, client, user_id)
+        home_changed(deps, client, user_id, delay=HOME_DELAY_IN_VIEW)
 
 
 def _sealed(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, Any]:
