@@ -248,7 +248,13 @@ class Pricer:
 
 def _describe(rule: RateRule) -> str:
     since = "always" if rule.effective_from == ALWAYS else f"since {rule.effective_from.isoformat()}"
-    return f"{rule.level.value.replace('_', ' on ')} rate {rule.rate} ({since})"
+    return f"{rule.level.value.replace('_', ' on ')} rate {_plain(rule.rate)} ({since})"
+
+
+def _plain(rate: Decimal) -> str:
+    """300.0000 -> 300.00; 312.5625 stays: rates keep up to 4 decimals."""
+    two = rate.quantize(Decimal("0.01"))
+    return f"{two:f}" if two == rate else f"{rate.normalize():f}"
 
 
 _FACTS = (
