@@ -79,7 +79,7 @@ def register(app: App, deps: Deps) -> None:
             return
         _open_later(deps, client, body, FormRequest(kind, int(entry_id)))
 
-    @app.action(ids.HOME_PAGE)
+    @app.action(re.compile(f"^{ids.HOME_PAGE}(:.*)?$"))  # action ids are unique per block
     def home_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         page = int(action["value"]) if str(action.get("value", "")).isdigit() else 0

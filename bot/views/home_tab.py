@@ -112,9 +112,9 @@ def home_view(data: HomeData, *, now: datetime, page: int = 0) -> dict[str, Any]
     if pages > 1:
         nav = []
         if page > 0:
-            nav.append(button("‹ Newer", ids.HOME_PAGE, str(page - 1)))
+            nav.append(button("‹ Newer", f"{ids.HOME_PAGE}:newer", str(page - 1)))
         if page < pages - 1:
-            nav.append(button("Older ›", ids.HOME_PAGE, str(page + 1)))
+            nav.append(button("Older ›", f"{ids.HOME_PAGE}:older", str(page + 1)))
         blocks.append(context(f"Page {page + 1} of {pages}"))
         blocks.append({"type": "actions", "elements": nav})
     blocks.append(

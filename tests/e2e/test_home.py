@@ -127,3 +127,12 @@ def test_someone_new_opening_home_sees_the_welcome_and_is_not_registered(
     assert "Track billable time without leaving Slack" in json.dumps(view)
     with session_scope(running_app.sessions) as s:
         assert queries.person_by_slack_id(s, "U0STRANGER") is None
+
+
+def test_paging_buttons_publish_the_page_asked_for(firm: None, running_app: RunningApp) -> None:
+    status, _ = interact(running_app, {
+        "type": "block_actions", "user": USER, "trigger_id": "t.page", "view": {"id": "VHOME", "type": "home"},
+        "actions": [{"action_id": "home_page:older", "block_id": "nav", "type": "button", "value": "1"}],
+    })  # fmt: skip
+    assert status == 200
+    assert published(running_app, 1)["type"] == "home"
