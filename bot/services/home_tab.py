@@ -71,7 +71,8 @@ class HomeData:
 
 
 def home_data(conn: Connection, person: PersonRow, *, now: datetime) -> HomeData:
-    running = timers.running(conn, person, now=now)
+    today, week = reports.today_and_week(conn, person, now=now)
+    running = week.running
     waiting = None
     if person.role == Role.ADMIN:
         waiting = int(conn.execute(_WAITING_ALL).scalar_one())
@@ -84,8 +85,8 @@ def home_data(conn: Connection, person: PersonRow, *, now: datetime) -> HomeData
         person=person,
         running=running,
         recent=recent_work(conn, person, running=running),
-        today=reports.period(conn, person, label="today", now=now),
-        week=reports.period(conn, person, label="week", now=now),
+        today=today,
+        week=week,
         approvals_waiting=waiting,
         unbilled=unbilled,
     )

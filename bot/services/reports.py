@@ -39,8 +39,25 @@ class Period:
 def period(conn: Connection, person: PersonRow, *, label: str, now: datetime) -> Period:
     today = local_date(now, person.timezone)
     first, last = (today, today) if label == "today" else week_bounds(today)
-    found = rows.entries_between(conn, person.id, first, last)
-    lines = [EntryLine(e, p, t) for e, p, t in found]
+    lines = [EntryLine(e, p, t) for e, p, t in rows.entries_between(conn, person.id, first, last)]
+    return _period(person, label, first, last, lines, running(conn, person, now=now))
+
+
+def today_and_week(conn: Connection, person: PersonRow, *, now: datetime) -> tuple[Period, Period]:
+    """Both at once: the week's entries and the running timer are read once, today's taken from them."""
+    today = local_date(now, person.timezone)
+    first, last = week_bounds(today)
+    lines = [EntryLine(e, p, t) for e, p, t in rows.entries_between(conn, person.id, first, last)]
+    run = running(conn, person, now=now)
+    todays = [line for line in lines if line.entry.date == today]
+    return _period(person, "today", today, today, todays, run), _period(
+        person, "week", first, last, lines, run
+    )
+
+
+def _period(
+    person: PersonRow, label: str, first: date, last: date, lines: list[EntryLine], run: Running | None
+) -> Period:
     return Period(
         label=label,
         first=first,
@@ -49,7 +66,7 @@ def period(conn: Connection, person: PersonRow, *, label: str, now: datetime) ->
         total_seconds=sum(line.entry.duration_seconds for line in lines),
         billable_seconds=sum(line.entry.duration_seconds for line in lines if line.entry.billable),
         scheduled_seconds=scheduled_seconds(person.schedule or {}, first, last),
-        running=running(conn, person, now=now),
+        running=run,
     )
 
 
