@@ -18,6 +18,7 @@ from bot.errors import UserError
 from bot.services import audit, billing, policy
 from storage import rows
 from storage.models import (
+    Client,
     EntryStatus,
     Person,
     Project,
@@ -55,19 +56,20 @@ class SubmitResult:
 
 def submit(conn: Connection, person: PersonRow, *, first: date, last: date, now: datetime) -> SubmitResult:
     """The person's draft (and rejected) entries of the period, grouped by approver: the
-    project's approver, else the firm's first partner. Entries the required-field policy
-    would refuse stay behind, listed."""
+    project's approver, else its client's, else the firm's first partner. Entries the
+    required-field policy would refuse stay behind, listed."""
     workspace = rows.workspace(conn)
     found = conn.execute(
         select(
             *_ENTRY_COLUMNS,
-            Project.approver_id,
+            func.coalesce(Project.approver_id, Client.approver_id),
             Project.code,
             Project.name,
             Project.billing_type,
             Project.required_fields,
         )  # fmt: skip
         .join(Project, Project.id == TimeEntry.project_id)
+        .join(Client, Client.id == Project.client_id)
         .where(
             TimeEntry.person_id == person.id,
             TimeEntry.date >= first,
@@ -98,7 +100,8 @@ def submit(conn: Connection, person: PersonRow, *, first: date, last: date, now:
         target = approver_id or fallback
         if target is None:
             raise UserError(
-                "Nobody can approve this time yet: the firm has no partner and the project no approver."
+                "Nobody can approve this time yet: the firm has no partner, and neither the project "
+                "nor its client has an approver."
             )
         groups[target].append(entry)
     sent = []

@@ -34,8 +34,12 @@ ROUNDINGS = ("up", "nearest", "down")
 PERSON_KEYS = {"slack_id", "name", "role", "timezone", "rate", "schedule", "active"}
 CLIENT_KEYS = {
     "name", "currency", "billing_channel", "rate", "active", "projects",
-    "billing_increment_minutes", "rounding",
+    "billing_increment_minutes", "rounding", "approver",
 }  # fmt: skip
+# What a re-import updates on an existing client.
+CLIENT_FIELDS = [
+    "currency", "billing_channel", "rate", "billing_increment_minutes", "rounding", "approver_id", "active",
+]  # fmt: skip
 PROJECT_KEYS = {
     "name",
     "code",
@@ -322,8 +326,13 @@ def _validate(session: Session, data: dict[str, Any], check: _Checker) -> _Plan:
                 check.fail(where, f"client {name!r} appears twice")
             seen_clients.add(name.lower())
         projects: list[dict[str, Any]] = []
+        # Approves the client's projects that name no approver of their own.
+        approver = check.text(c.get("approver"), where, "approver")
+        if approver and approver not in known_people:
+            check.fail(where, f"approver {approver!r} is not a person in this file or already imported")
         client: dict[str, Any] = {
             "name": name,
+            "approver": approver,
             "currency": check.currency(c.get("currency"), where),
             "billing_channel": check.channel(c.get("billing_channel"), where, "billing_channel"),
             "rate": check.money(c.get("rate"), where, "rate"),
@@ -521,9 +530,11 @@ def _apply(session: Session, plan: _Plan, *, now: datetime) -> ImportSummary:
     projects = {p.code.lower(): p for p in session.scalars(select(Project))}
     for c in plan.clients:
         client = clients.get(c["name"].lower())
+        c = {**c, "approver_id": person_ids.get(c["approver"]) if c["approver"] else None}
         if client is None:
             client = Client(
                 name=c["name"],
+                approver_id=c["approver_id"],
                 currency=c["currency"],
                 billing_channel=c["billing_channel"],
                 rate=c["rate"],
@@ -535,11 +546,7 @@ def _apply(session: Session, plan: _Plan, *, now: datetime) -> ImportSummary:
             session.add(client)
             session.flush()
             summary.created["clients"] += 1
-        elif _set(
-            client,
-            c,
-            ["currency", "billing_channel", "rate", "billing_increment_minutes", "rounding", "active"],
-        ):
+        elif _set(client, c, CLIENT_FIELDS):
             client.updated_at = now
             summary.updated["clients"] += 1
         for p in c["projects"]:

@@ -84,6 +84,8 @@ class Client(Timestamps, Base):
     # Overrides of the workspace's billing increment and rounding (None: the workspace's).
     billing_increment_minutes: Mapped[int | None] = mapped_column(Integer)
     rounding: Mapped[str | None] = mapped_column(String(10))
+    # Approves time on this client's projects that have no approver of their own (else partners).
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     projects: Mapped[list[Project]] = relationship(back_populates="client", lazy="raise")

@@ -195,3 +195,29 @@ def test_reopen_needs_a_partner_and_a_reason_and_is_audited(firm: None, running_
     app.say("log 30m acme Build late one")
     assert "2 entries (1:30) sent to Ada Partner" in app.say("submit")
     assert statuses(app) == ["submitted", "approved", "submitted"]
+
+
+CLIENT_APPROVES = """
+people:
+  - {slack_id: U0LEAD, name: Lee Lead, role: member}
+clients:
+  - name: Beta LLP
+    approver: U0LEAD
+    projects: [{name: Tax Return, code: BETA-TAX}]
+"""
+
+
+def test_a_project_without_an_approver_goes_to_its_clients_approver(
+    firm: None, running_app: RunningApp
+) -> None:
+    from bot.services.importer import import_yaml
+
+    app = running_app
+    with session_scope(app.sessions) as s:
+        import_yaml(s, CLIENT_APPROVES, now=app.clock())
+    app.say("log 1h beta-tax Review the return")
+    app.say("log 2h acme Build footer")
+    answer = app.say("submit")
+    assert "1 entries (1:00) sent to Lee Lead" in answer and "1 entries (2:00) sent to Ada Partner" in answer
+    dms = app.fake.wait_for("chat.postMessage", count=2)
+    assert sorted(c.params["channel"] for c in dms) == ["DU0LEAD", "DU0PARTNER"]

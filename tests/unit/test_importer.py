@@ -200,3 +200,29 @@ def test_fixed_fee_projects_carry_a_fee_and_milestones(
     hourly_fee = FIRM_YAML.replace("billing: hourly,", "billing: hourly, fee: 100,")
     with pytest.raises(ImportError_, match="fee is for billing: fixed_fee"):
         do_import(sessions, hourly_fee, clock)
+
+
+def test_client_approver_is_imported_and_updated_in_place(
+    engine: object, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    text = FIRM_YAML.replace("    currency: USD\n", "    currency: USD\n    approver: U0PARTNER\n", 1)
+    do_import(sessions, text, clock)
+    with session_scope(sessions) as s:
+        partner = queries.person_by_slack_id(s, "U0PARTNER")
+        client = s.scalars(select(Client)).one()
+        assert partner is not None and client.approver_id == partner.id
+    summary = do_import(sessions, text.replace("approver: U0PARTNER\n", "approver: U0MEMBER\n", 1), clock)
+    assert summary.updated["clients"] == 1
+    with session_scope(sessions) as s:
+        member = queries.person_by_slack_id(s, "U0MEMBER")
+        assert member is not None and s.scalars(select(Client)).one().approver_id == member.id
+
+
+def test_unknown_client_approver_names_the_client_and_imports_nothing(
+    engine: object, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    text = FIRM_YAML.replace("    currency: USD\n", "    currency: USD\n    approver: U0NOBODY\n", 1)
+    with pytest.raises(ImportError_) as err:
+        do_import(sessions, text, clock)
+    assert "clients[0] (Acme Corp): approver 'U0NOBODY' is not a person" in err.value.message
+    assert counts(sessions) == {"people": 0, "clients": 0, "projects": 0, "tasks": 0, "work_types": 0}

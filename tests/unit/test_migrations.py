@@ -26,3 +26,26 @@ def test_processes_starting_together_migrate_a_fresh_database_once(empty_databas
     assert not pending(engine)
     assert "time_entries" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_client_approver_migration_keeps_clients_and_downgrades(empty_database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.migrate import alembic_config, upgrade
+
+    engine = make_engine(empty_database_url)
+    upgrade(engine, "0009")
+    now = "2026-11-17 15:00:00+00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO clients (name, active, created_at, updated_at) VALUES ('Acme', true, :t, :t)"),
+            {"t": now},
+        )
+    upgrade(engine, "0010")
+    assert "approver_id" in {c["name"] for c in inspect(engine).get_columns("clients")}
+    with engine.connect() as conn:
+        assert list(conn.execute(text("SELECT name, approver_id FROM clients"))) == [("Acme", None)]
+    command.downgrade(alembic_config(engine), "0009")
+    assert "approver_id" not in {c["name"] for c in inspect(engine).get_columns("clients")}
+    engine.dispose()
