@@ -32,3 +32,6 @@ END_TIME_BLOCK, END_TIME_INPUT = "end_time", "end_time_pick"
 DESCRIPTION_BLOCK, DESCRIPTION_INPUT = "description", "description_text"
 WORK_TYPE_BLOCK, WORK_TYPE_INPUT = "work_type", "work_type_select"
 BILLABLE_BLOCK, BILLABLE_INPUT = "billable", "billable_check"
+
+# Per-entry decisions (approvals)
+ENTRY_DECISION = "entry_decision"  # overflow; values "approve:<submission>:<entry>" / "reject:…"

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from bot.errors import UserError
 from bot.services import audit, billing, policy
 from storage import rows
 from storage.models import (
     Client,
+    EntryDecision,
     EntryStatus,
     Person,
     Project,
@@ -148,6 +149,24 @@ class Decision:
     entries: int
     channel: str | None
     message_ts: str | None
+    earlier: int = 0  # entries decided one by one before this decision on the rest
+    # ``status`` is what this decision did; the submission closes partial when outcomes differ.
+
+
+@dataclass(frozen=True)
+class EntryDecided:
+    """One entry approved or rejected on its own; ``closed`` when it was the last pending one."""
+
+    submission: int
+    entry: EntryRow
+    status: EntryStatus
+    decided_by: str
+    decided_at: datetime
+    reason: str
+    submitter: PersonRow
+    closed: SubmissionStatus | None
+    channel: str | None
+    message_ts: str | None
 
 
 class AlreadyDecided(UserError):
@@ -157,12 +176,13 @@ class AlreadyDecided(UserError):
 _DECIDE_ENTRIES = update(TimeEntry).where(
     TimeEntry.submission_id == bindparam("b_submission"), TimeEntry.status == EntryStatus.SUBMITTED
 )
+_VERB = {SubmissionStatus.PARTIAL: "decided"}  # else the status itself: approved, rejected
+_DECIDED = (EntryStatus.APPROVED, EntryStatus.REJECTED)
+_NOT_ALLOWED = "Only this submission's approver or an admin can decide it; nothing was changed."
 
 
-def decide(
-    conn: Connection, submission_id: int, actor: PersonRow, *, approve: bool, now: datetime, reason: str = ""
-) -> Decision:
-    """Approve or reject a whole submission, once. Only its approver or an admin may."""
+def _authorized(conn: Connection, submission_id: int, actor: PersonRow) -> Any:
+    """The submission's row, if the actor may decide it (its approver or an admin)."""
     sub = conn.execute(
         select(Submission.approver_id, Submission.person_id, Submission.channel, Submission.message_ts).where(
             Submission.id == submission_id
@@ -171,10 +191,40 @@ def decide(
     if sub is None:
         raise UserError("That submission does not exist.")
     if actor.id != sub.approver_id and actor.role != Role.ADMIN:
-        raise UserError("Only this submission's approver or an admin can decide it; nothing was changed.")
+        raise UserError(_NOT_ALLOWED)
+    return sub
+
+
+def _already(status: Any, by: str | None, at: datetime | None) -> AlreadyDecided:
+    who = f" by <@{by}>" if by else ""
+    when = f" at {at:%Y-%m-%d %H:%M} UTC" if at else ""
+    return AlreadyDecided(f"Already {_VERB.get(status, getattr(status, 'value', status))}{who}{when}.")
+
+
+def _submission_already(conn: Connection, submission_id: int) -> AlreadyDecided:
+    done = conn.execute(
+        select(Submission.status, Submission.decided_by, Submission.decided_at).where(
+            Submission.id == submission_id
+        )
+    ).one()
+    return _already(*done)
+
+
+def decide(
+    conn: Connection, submission_id: int, actor: PersonRow, *, approve: bool, now: datetime, reason: str = ""
+) -> Decision:
+    """Approve or reject a whole submission, once. Only its approver or an admin may.
+
+    Entries already decided one by one keep their outcome: this decides the pending rest, and
+    the submission closes as partial when the outcomes differ. The rest get no per-entry
+    record: the submission's own (who, when, why) is theirs, which keeps this at a few
+    statements for 500 entries (bench/approval_load.py)."""
+    sub = _authorized(conn, submission_id, actor)
     if not approve and not reason.strip():
         raise UserError("Say why, so the person can fix it.")
     status = SubmissionStatus.APPROVED if approve else SubmissionStatus.REJECTED
+    # The claim: of every decision on this submission (whole or per entry), one at a time
+    # holds the row, and only while it is pending.
     claimed = conn.execute(
         update(Submission)
         .where(Submission.id == submission_id, Submission.status == SubmissionStatus.PENDING)
@@ -183,32 +233,132 @@ def decide(
         )
     ).rowcount
     if claimed != 1:
-        done = conn.execute(
-            select(Submission.status, Submission.decided_by, Submission.decided_at).where(
-                Submission.id == submission_id
-            )
-        ).one()
-        raise AlreadyDecided(f"Already {done[0].value} by <@{done[1]}> at {done[2]:%Y-%m-%d %H:%M} UTC.")
+        raise _submission_already(conn, submission_id)
     in_it = select(TimeEntry.id).where(
         TimeEntry.submission_id == submission_id, TimeEntry.status == EntryStatus.SUBMITTED
     )
     ids = list(conn.execute(in_it).scalars())
-    new_status = EntryStatus.APPROVED if approve else EntryStatus.REJECTED
+    new_status, other = (EntryStatus.APPROVED, EntryStatus.REJECTED) if approve else (
+        EntryStatus.REJECTED, EntryStatus.APPROVED)  # fmt: skip
+    earlier = _outcomes(conn, submission_id)
+    final = SubmissionStatus.PARTIAL if earlier.get(other) else status
+    if final != status:
+        conn.execute(update(Submission).where(Submission.id == submission_id).values(status=final))
+    comment = reason.strip()
     if approve:  # prices frozen (the rate in force now, from now on) with the status, in one UPDATE
         billing.freeze(conn, submission_id=submission_id, status=new_status, now=now)
     # One UPDATE and one batched INSERT, whatever the size: 500 entries and their 500
     # records commit together in milliseconds (bench/approval_load.py).
     conn.execute(_DECIDE_ENTRIES.values(status=new_status, updated_at=now), {"b_submission": submission_id})
     action = "approve" if approve else "reject"
-    comment = reason.strip()
     audit.record_many(conn, [
         {"entry_id": entry_id, "actor": actor.slack_id, "at": now, "action": action, "comment": comment,
          "before": None, "after": None}
         for entry_id in ids
     ])  # fmt: skip
     submitter = _person(conn, sub.person_id)
-    return Decision(submission_id, status, actor.slack_id, now, reason.strip(), submitter, len(ids),
-                    sub.channel, sub.message_ts)  # fmt: skip
+    return Decision(submission_id, status, actor.slack_id, now, comment, submitter, len(ids),
+                    sub.channel, sub.message_ts, sum(earlier.values()))  # fmt: skip
+
+
+def _outcomes(conn: Connection, submission_id: int) -> dict[EntryStatus, int]:
+    """How many entries of the submission were decided each way so far."""
+    found = conn.execute(
+        select(EntryDecision.outcome, func.count())
+        .where(EntryDecision.submission_id == submission_id)
+        .group_by(EntryDecision.outcome)
+    )
+    return {EntryStatus(outcome): int(n) for outcome, n in found}
+
+
+def decide_entry(
+    conn: Connection,
+    submission_id: int,
+    entry_id: int,
+    actor: PersonRow,
+    *,
+    approve: bool,
+    now: datetime,
+    reason: str = "",
+) -> EntryDecided:
+    """Approve or reject one entry of a submission, once; the submission closes with its
+    last pending entry. Only the submission's approver or an admin may."""
+    sub = _authorized(conn, submission_id, actor)
+    if not approve and not reason.strip():
+        raise UserError("Say why, so the person can fix it.")
+    # Hold the submission (as a whole decision does) while it is pending: per-entry and
+    # whole decisions on one submission take turns, so the counts below are exact.
+    held = conn.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, Submission.status == SubmissionStatus.PENDING)
+        .values(updated_at=now)
+    ).rowcount
+    found = conn.execute(
+        select(*_ENTRY_COLUMNS).where(TimeEntry.id == entry_id, TimeEntry.submission_id == submission_id)
+    ).first()
+    decided = conn.execute(
+        select(EntryDecision.outcome, EntryDecision.decided_by, EntryDecision.decided_at).where(
+            EntryDecision.submission_id == submission_id, EntryDecision.entry_id == entry_id
+        )
+    ).first()
+    if decided is not None:
+        raise _already(*decided)
+    if held != 1:  # closed by a whole decision: this entry's outcome is the submission's
+        done = conn.execute(
+            select(Submission.status, Submission.decided_by, Submission.decided_at).where(
+                Submission.id == submission_id
+            )
+        ).one()
+        decided_as = found.status if found is not None and found.status in _DECIDED else done.status
+        raise _already(decided_as, done.decided_by, done.decided_at)
+    if found is None:
+        raise UserError("That entry is no longer part of this submission; nothing was changed.")
+    entry = EntryRow(*tuple(found))
+    new_status = EntryStatus.APPROVED if approve else EntryStatus.REJECTED
+    if approve:  # priced first, while still submitted (approved prices are locked); status kept
+        billing.freeze(conn, [entry_id], submission_id=submission_id, now=now)
+    # The claim: a conditional UPDATE, so the entry is decided exactly once.
+    claimed = conn.execute(
+        update(TimeEntry)
+        .where(TimeEntry.id == entry_id, TimeEntry.submission_id == submission_id,
+               TimeEntry.status == EntryStatus.SUBMITTED)
+        .values(status=new_status, updated_at=now)
+    ).rowcount  # fmt: skip
+    if claimed != 1:
+        raise _already(entry.status, None, None)
+    comment = reason.strip()
+    conn.execute(insert(EntryDecision).values(
+        submission_id=submission_id, entry_id=entry_id, outcome=new_status, decided_by=actor.slack_id,
+        decided_at=now, reason=comment))  # fmt: skip
+    audit.record(conn, entry_id=entry_id, actor=actor.slack_id, action="approve" if approve else "reject",
+                 now=now, comment=comment)  # fmt: skip
+    closed = _close_if_done(conn, submission_id, actor, now=now, reason=comment)
+    return EntryDecided(submission_id, entry, new_status, actor.slack_id, now, comment,
+                        _person(conn, sub.person_id), closed, sub.channel, sub.message_ts)  # fmt: skip
+
+
+def _close_if_done(
+    conn: Connection, submission_id: int, actor: PersonRow, *, now: datetime, reason: str
+) -> SubmissionStatus | None:
+    """Once no entry of the submission waits, it is closed: approved, rejected or partial."""
+    waiting = conn.execute(
+        select(func.count()).where(
+            TimeEntry.submission_id == submission_id, TimeEntry.status == EntryStatus.SUBMITTED
+        )
+    ).scalar_one()
+    if waiting:
+        return None
+    outcomes = _outcomes(conn, submission_id)
+    if outcomes.get(EntryStatus.APPROVED) and outcomes.get(EntryStatus.REJECTED):
+        status = SubmissionStatus.PARTIAL
+    elif outcomes.get(EntryStatus.REJECTED):
+        status = SubmissionStatus.REJECTED
+    else:
+        status = SubmissionStatus.APPROVED
+    conn.execute(update(Submission).where(Submission.id == submission_id).values(
+        status=status, decided_by=actor.slack_id, decided_at=now,
+        reason=reason if status == SubmissionStatus.REJECTED else "", updated_at=now))  # fmt: skip
+    return status
 
 
 def remember_message(conn: Connection, submission_id: int, *, channel: str, ts: str) -> None:

@@ -1,17 +1,19 @@
-"""What submitters and approvers see: the submit answer, the approval DM and its outcome."""
+"""What submitters and approvers see: the submit answer, the approval DM and its outcomes."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from bot import ids
 from bot.services import policy
-from bot.services.approvals import Decision, Sent, SubmitResult, Waiting
+from bot.services.approvals import Decision, EntryDecided, SubmitResult, Waiting
 from bot.services.clock import format_hours
+from bot.services.submissions import Line, Overview
 from bot.views.blocks import Block, context, escape, message, section, truncate
+from storage.models import EntryStatus, SubmissionStatus
 
-# Approval DMs list this many entries; the rest are counted (a "View all" modal is to come).
+# Approval DMs list this many entries, each a block with its own menu (a message holds 50
+# blocks); the rest are counted (a "View all" modal is to come).
 DM_ENTRY_LINES = 40
 
 
@@ -41,80 +43,116 @@ def submitted(result: SubmitResult) -> dict[str, Any]:
     return message(f"Submitted {period}\n" + "\n".join(lines), blocks)
 
 
-def approval_request(sent: Sent, submitter_name: str, submitter_id: str, period: str) -> dict[str, Any]:
-    """The approver's DM: who, what period, hours per project, the entries, the buttons."""
-    by_project: dict[int, int] = defaultdict(int)
-    for e in sent.entries:
-        by_project[e.project_id] += e.duration_seconds
-    total = sum(by_project.values())
-    lines = [f"`{format_hours(e.duration_seconds):>5}` {e.date:%a %d %b} {escape(e.description)}"
-             for e in sent.entries[:DM_ENTRY_LINES]]  # fmt: skip
-    if len(sent.entries) > DM_ENTRY_LINES:
-        lines.append(f"_…and {len(sent.entries) - DM_ENTRY_LINES} more entries_")
-    value = str(sent.submission_id)
-    return {
-        "text": f"{submitter_name} submitted {format_hours(total)} for {period}",
-        "blocks": [
-            section(f"*<@{submitter_id}> submitted {format_hours(total)} for {period}*"),
-            section(truncate("\n".join(lines), 2900)),
-            {
-                "type": "actions",
-                "block_id": f"decide:{sent.submission_id}",
-                "elements": [
-                    {
-                        "type": "button",
-                        "style": "primary",
-                        "text": {"type": "plain_text", "text": "Approve all"},
-                        "action_id": ids.APPROVE_ALL,
-                        "value": value,
-                    },
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": "Reject…"},
-                        "action_id": ids.REJECT_OPEN,
-                        "value": value,
-                    },
-                ],
-            },  # fmt: skip
-        ],
-    }
+def approval_request(ov: Overview) -> dict[str, Any]:
+    """The approver's DM, first as sent and then after every decision: who, what period, the
+    entries (each with Approve / Reject… while it waits), and Approve all / Reject… for the
+    rest; once closed, the outcome in place of the buttons."""
+    period = f"{ov.first:%a %d %b} – {ov.last:%a %d %b %Y}"
+    approved, rejected = ov.count(EntryStatus.APPROVED), ov.count(EntryStatus.REJECTED)
+    waiting = sum(1 for line in ov.lines if line.pending)
+    about = f"<@{ov.submitter}> submitted {format_hours(ov.seconds)} for {period}"
+    if ov.pending:
+        text = f"{escape(ov.submitter_name)} submitted {format_hours(ov.seconds)} for {period}"
+        head = f"*{about}*"
+        if approved or rejected:
+            head += f"\n{approved} approved · {rejected} sent back · {waiting} waiting"
+    else:
+        text = _closed_text(ov, approved, rejected)
+        verb, _, rest = text.partition(" ")
+        head = f"*{verb}* {rest}\n{about}"
+    blocks: list[Block] = [section(head)]
+    shown = ov.lines[:DM_ENTRY_LINES]
+    blocks += [_entry_block(ov, line) for line in shown]
+    truncated = len(ov.lines) > len(shown)
+    if truncated:
+        blocks.append(context(f"…and {len(ov.lines) - len(shown)} more entries"))
+    buttons: list[Block] = []
+    value = str(ov.submission_id)
+    if ov.pending:
+        # After some entries were decided on their own, these decide only the waiting rest.
+        approve, reject = ("Approve the rest", "Reject the rest…") if approved or rejected else (
+            "Approve all", "Reject…")  # fmt: skip
+        buttons += [
+            {"type": "button", "style": "primary", "text": {"type": "plain_text", "text": approve},
+             "action_id": ids.APPROVE_ALL, "value": value},
+            {"type": "button", "text": {"type": "plain_text", "text": reject},
+             "action_id": ids.REJECT_OPEN, "value": value},
+        ]  # fmt: skip
+    if buttons:
+        blocks.append({"type": "actions", "block_id": f"decide:{ov.submission_id}", "elements": buttons})
+    return message(text, blocks, ephemeral=False)
 
 
-def outcome(decision: Decision) -> dict[str, Any]:
-    """The approver's DM after the decision: the outcome in place of the buttons."""
-    verb = "Approved" if decision.status.value == "approved" else "Rejected"
-    when = f"{decision.decided_at:%Y-%m-%d %H:%M} UTC"
-    text = f"{verb} by <@{decision.decided_by}> at {when} ({decision.entries} entries)"
-    if decision.reason:
-        text += f": {escape(decision.reason)}"
-    return message(text, [section(f"*{verb}* — {text}")], ephemeral=False)
+def _closed_text(ov: Overview, approved: int, rejected: int) -> str:
+    when = f"{ov.decided_at:%Y-%m-%d %H:%M} UTC" if ov.decided_at else "an unknown time"
+    if ov.status == SubmissionStatus.PARTIAL:
+        return (f"Partly approved: {approved} approved, {rejected} sent back; closed by <@{ov.decided_by}> "
+                f"at {when}")  # fmt: skip
+    verb = "Approved" if ov.status == SubmissionStatus.APPROVED else "Rejected"
+    text = f"{verb} by <@{ov.decided_by}> at {when} ({len(ov.lines)} entries)"
+    if ov.reason:
+        text += f": {escape(truncate(ov.reason, 500))}"
+    return text
+
+
+def entry_line(line: Line, *, description: int = 200, reason: int = 300) -> str:
+    """One entry and, once decided, its outcome: by whom, when, and why when sent back."""
+    what = escape(truncate(" ".join(line.description.split()), description)) or "_no description_"
+    text = f"`{format_hours(line.seconds):>5}` {line.day:%a %d %b} · {escape(line.project)} · {what}"
+    when = f"{line.decided_at:%Y-%m-%d %H:%M} UTC" if line.decided_at else ""
+    if line.status == EntryStatus.APPROVED:
+        return f":white_check_mark: {text}\napproved by <@{line.decided_by}> at {when}"
+    if line.status == EntryStatus.REJECTED:
+        why = f": {escape(truncate(line.reason, reason))}" if line.reason else ""
+        return f":leftwards_arrow_with_hook: {text}\nsent back by <@{line.decided_by}> at {when}{why}"
+    return text
+
+
+def _entry_block(ov: Overview, line: Line) -> Block:
+    block: Block = {**section(entry_line(line)), "block_id": f"entry:{line.entry_id}"}
+    if ov.pending and line.pending:
+        value = f"{ov.submission_id}:{line.entry_id}"
+        block["accessory"] = {
+            "type": "overflow", "action_id": ids.ENTRY_DECISION,
+            "options": [
+                {"text": {"type": "plain_text", "text": "Approve"}, "value": f"approve:{value}"},
+                {"text": {"type": "plain_text", "text": "Reject…"}, "value": f"reject:{value}"},
+            ],
+        }  # fmt: skip
+    return block
 
 
 def submitter_notice(decision: Decision) -> dict[str, Any]:
+    count = f"{decision.entries} remaining entries" if decision.earlier else f"{decision.entries} entries"
     if decision.status.value == "approved":
-        text = f":white_check_mark: <@{decision.decided_by}> approved your {decision.entries} entries."
+        text = f":white_check_mark: <@{decision.decided_by}> approved your {count}."
         return message(text, [section(text)], ephemeral=False)
     text = (
-        f":leftwards_arrow_with_hook: <@{decision.decided_by}> sent back {decision.entries} entries: "
-        f"{escape(decision.reason)}"
+        f":leftwards_arrow_with_hook: <@{decision.decided_by}> sent back {count}: {escape(decision.reason)}"
     )
-    return message(
-        text,
-        [
-            section(text),
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": "Edit and resubmit"},
-                        "action_id": ids.OPEN_ENTRY_MODAL,
-                    }
-                ],
-            },
-        ],
-        ephemeral=False,
-    )
+    return message(text, [section(text), _resubmit_button(ids.OPEN_ENTRY_MODAL)], ephemeral=False)
+
+
+def entry_notice(decided: EntryDecided) -> dict[str, Any]:
+    """The submitter hears of each entry decided on its own, with the reason when sent back."""
+    e = decided.entry
+    what = f"`{format_hours(e.duration_seconds)}` {e.date:%a %d %b} {escape(truncate(e.description, 200))}"
+    if decided.status == EntryStatus.APPROVED:
+        text = f":white_check_mark: <@{decided.decided_by}> approved your entry {what}."
+        return message(text, [section(text)], ephemeral=False)
+    text = (f":leftwards_arrow_with_hook: <@{decided.decided_by}> sent back your entry {what}: "
+            f"{escape(decided.reason)}")  # fmt: skip
+    # The button edits this very entry (the entry menu's edit), which can then be resubmitted.
+    button = _resubmit_button(f"{ids.ENTRY_MENU}:{e.id}", value=f"edit:{e.id}")
+    return message(text, [section(text), button], ephemeral=False)
+
+
+def _resubmit_button(action_id: str, *, value: str | None = None) -> Block:
+    button: Block = {"type": "button", "text": {"type": "plain_text", "text": "Edit and resubmit"},
+                     "action_id": action_id}  # fmt: skip
+    if value is not None:
+        button["value"] = value
+    return {"type": "actions", "elements": [button]}
 
 
 def reject_modal(submission_id: int, metadata: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from storage.models.org import (
 )
 from storage.models.time import (
     ClosedPeriod,
+    EntryDecision,
     EntrySource,
     EntryStatus,
     RunningTimer,
@@ -30,6 +31,7 @@ __all__ = [
     "Base",
     "BillingType",
     "Client",
+    "EntryDecision",
     "EntrySource",
     "EntryStatus",
     "Person",

@@ -98,6 +98,7 @@ class SubmissionStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    PARTIAL = "partial"  # closed with some entries approved and some rejected
 
 
 class Submission(Timestamps, Base):
@@ -119,6 +120,25 @@ class Submission(Timestamps, Base):
     # Where the approver's DM is, so the outcome can be written back into it.
     channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class EntryDecision(Base):
+    """An entry decided on its own (the menu beside it in the approver's DM): who, when, why.
+
+    The primary key holds an entry to one decision per submission. Entries decided with the
+    whole submission (Approve all / Reject…) have no row: the submission's decision is theirs.
+    An entry deleted after being sent back takes its row with it; the audit trail keeps the
+    history.
+    """
+
+    __tablename__ = "entry_decisions"
+
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("time_entries.id", ondelete="CASCADE"), primary_key=True)
+    outcome: Mapped[EntryStatus] = mapped_column(str_enum(EntryStatus, "decision_outcome"))
+    decided_by: Mapped[str] = mapped_column(String(32))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class ClosedPeriod(Base):

@@ -221,3 +221,152 @@ def test_a_project_without_an_approver_goes_to_its_clients_approver(
     assert "1 entries (1:00) sent to Lee Lead" in answer and "1 entries (2:00) sent to Ada Partner" in answer
     dms = app.fake.wait_for("chat.postMessage", count=2)
     assert sorted(c.params["channel"] for c in dms) == ["DU0LEAD", "DU0PARTNER"]
+
+
+def choose(app: RunningApp, user: dict[str, Any], value: str) -> None:
+    """Pick an option of an entry's overflow menu in the approver's DM."""
+    status, _ = interact(app, {
+        "type": "block_actions", "user": user, "trigger_id": "t.dm", "channel": {"id": "DU0PARTNER"},
+        "container": {"type": "message", "message_ts": "1.1", "channel_id": "DU0PARTNER"},
+        "actions": [{"action_id": "entry_decision", "block_id": f"entry:{value.rsplit(':', 1)[1]}",
+                     "type": "overflow", "selected_option": {"text": {"type": "plain_text", "text": "x"},
+                                                             "value": value}}],
+    })  # fmt: skip
+    assert status == 200
+
+
+def menus(message: dict[str, Any]) -> list[list[str]]:
+    """The option values of each entry's overflow menu in a DM, in order."""
+    return [
+        [o["value"] for o in b["accessory"]["options"]]
+        for b in message["blocks"]
+        if b.get("accessory", {}).get("type") == "overflow"
+    ]
+
+
+def submit_reason(app: RunningApp, reason: str) -> dict[str, Any]:
+    modal = app.fake.wait_for("views.open")[-1].params["view"]
+    values = {"reason": {"reason_text": {"type": "plain_text_input", "value": reason}}}
+    status, answer = interact(app, {
+        "type": "view_submission", "user": PARTNER, "view": {**modal, "id": "VREJ", "state": {"values": values}},
+    })  # fmt: skip
+    assert status == 200
+    return answer
+
+
+def submission_statuses(app: RunningApp) -> list[str]:
+    from storage.models import Submission
+
+    with session_scope(app.sessions) as s:
+        return [sub.status.value for sub in s.scalars(select(Submission).order_by(Submission.id))]
+
+
+def test_each_entry_can_be_decided_on_its_own_and_the_dm_shows_each_outcome(
+    firm: None, running_app: RunningApp
+) -> None:
+    app = running_app
+    dm = submit_two(app)
+    (approve_first, _), (_, reject_second) = menus(dm)
+    choose(app, PARTNER, approve_first)
+    wait_until(lambda: statuses(app) == ["approved", "submitted"])
+    updated = app.fake.wait_for("chat.update")[-1].params
+    assert len(menus(updated)) == 1 and menus(updated)[0][1] == reject_second  # the decided one has none
+    assert "approved by <@U0PARTNER> at 2026-11-17 15:00 UTC" in json.dumps(updated["blocks"])
+    assert "Approve the rest" in json.dumps(updated["blocks"])
+    told = app.fake.wait_for("chat.postMessage", count=2)[-1].params
+    assert told["channel"] == "DU0MEMBER" and "approved your entry" in told["text"]
+    assert "Mon 16 Nov wireframes" in told["text"]
+    assert submission_statuses(app) == ["pending"]
+
+    app.clock.advance(minutes=5)
+    choose(app, PARTNER, reject_second)
+    answer = submit_reason(app, "Which page was the footer for?")
+    assert answer["response_action"] == "update"
+    assert statuses(app) == ["approved", "rejected"]
+    assert submission_statuses(app) == ["partial"]  # every entry decided: the submission is closed
+    closed = app.fake.wait_for("chat.update", count=2)[-1].params
+    text = json.dumps(closed)
+    assert "Partly approved: 1 approved, 1 sent back" in closed["text"]
+    assert not menus(closed) and "approve_all" not in text and "reject_open" not in text
+    assert "sent back by <@U0PARTNER> at 2026-11-17 15:05 UTC: Which page was the footer for?" in text
+    told = app.fake.wait_for("chat.postMessage", count=3)[-1].params
+    assert "sent back your entry" in told["text"] and "Which page was the footer for?" in told["text"]
+    button = told["blocks"][-1]["elements"][0]
+    assert button["text"]["text"] == "Edit and resubmit" and button["value"].startswith("edit:")
+    with session_scope(app.sessions) as s:
+        first, second = s.scalars(select(TimeEntry).order_by(TimeEntry.id)).all()
+        assert first.amount is not None and second.amount is None  # priced on approval only
+        records = [
+            (r.action, r.actor, r.comment) for r in s.scalars(select(AuditRecord).order_by(AuditRecord.id))
+        ]
+    assert records[-2:] == [
+        ("approve", "U0PARTNER", ""),
+        ("reject", "U0PARTNER", "Which page was the footer for?"),
+    ]
+    # The approved one is locked; the sent back one can be fixed and submitted again alone.
+    assert "1 entries (2:00) sent to Ada Partner" in app.say("submit")
+
+
+def test_approve_all_after_an_entry_was_sent_back_decides_only_the_rest(
+    firm: None, running_app: RunningApp
+) -> None:
+    app = running_app
+    dm = submit_two(app)
+    choose(app, PARTNER, menus(dm)[0][1])
+    submit_reason(app, "Too vague")
+    wait_until(lambda: statuses(app) == ["rejected", "submitted"])
+    click(app, PARTNER, "approve_all", dm["blocks"][-1]["elements"][0]["value"])
+    wait_until(lambda: statuses(app) == ["rejected", "approved"])
+    assert submission_statuses(app) == ["partial"]
+    told = app.fake.wait_for("chat.postMessage", count=3)[-1].params
+    assert "approved your 1 remaining entries" in told["text"]
+    closed = app.fake.wait_for("chat.update", count=2)[-1].params
+    assert "Partly approved: 1 approved, 1 sent back" in closed["text"] and not menus(closed)
+    with session_scope(app.sessions) as s:
+        actions = [r.action for r in s.scalars(select(AuditRecord).order_by(AuditRecord.id))]
+    assert actions[-2:] == ["reject", "approve"]  # the sent back entry was not approved too
+
+
+def test_a_non_approvers_entry_decision_changes_nothing(firm: None, running_app: RunningApp) -> None:
+    from storage.models import EntryDecision
+
+    app = running_app
+    dm = submit_two(app)
+    choose(app, MEMBER, menus(dm)[0][0])
+    refusal = app.fake.wait_for("chat.postEphemeral")[-1].params
+    assert refusal["user"] == "U0MEMBER" and "Only this submission's approver" in refusal["text"]
+    assert statuses(app) == ["submitted", "submitted"] and submission_statuses(app) == ["pending"]
+    with session_scope(app.sessions) as s:
+        assert not s.scalars(select(EntryDecision)).all()
+        assert not s.scalars(select(AuditRecord).where(AuditRecord.action == "approve")).all()
+    assert not app.fake.calls_to("chat.update")
+
+
+def test_one_entry_approved_four_times_at_once_is_decided_once(firm: None, running_app: RunningApp) -> None:
+    from storage.models import EntryDecision
+
+    app = running_app
+    value = menus(submit_two(app))[0][0]
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _i: choose(app, PARTNER, value), range(4)))
+    wait_until(lambda: len(app.fake.calls_to("chat.postEphemeral")) == 3)
+    assert all(
+        "Already approved by <@U0PARTNER> at 2026-11-17 15:00 UTC" in c.params["text"]
+        for c in app.fake.calls_to("chat.postEphemeral")
+    )
+    assert len(app.fake.calls_to("chat.update")) == 1
+    assert statuses(app) == ["approved", "submitted"]
+    with session_scope(app.sessions) as s:
+        assert len(s.scalars(select(EntryDecision)).all()) == 1
+        assert len(s.scalars(select(AuditRecord).where(AuditRecord.action == "approve")).all()) == 1
+
+
+def test_an_entry_of_an_approved_submission_is_already_decided(firm: None, running_app: RunningApp) -> None:
+    app = running_app
+    dm = submit_two(app)
+    click(app, PARTNER, "approve_all", dm["blocks"][-1]["elements"][0]["value"])
+    wait_until(lambda: statuses(app) == ["approved", "approved"])
+    choose(app, PARTNER, menus(dm)[1][1])  # a stale menu: Reject… on an approved entry
+    answer = submit_reason(app, "Changed my mind")
+    assert "Already approved by <@U0PARTNER>" in json.dumps(answer["view"])
+    assert statuses(app) == ["approved", "approved"]

@@ -201,19 +201,43 @@ def test_home_shows_approvals_to_partners_and_unbilled_to_admins_only() -> None:
     assert "waiting for your approval" not in member and "Unbilled hours" not in member
 
 
+def overview_of(n: int, status: Any = None) -> Any:
+    """A submission of ``n`` long entries: a third approved, a third sent back (long reasons)."""
+    from bot.services.submissions import Line, Overview
+    from storage.models import SubmissionStatus
+
+    outcomes = [EntryStatus.SUBMITTED, EntryStatus.APPROVED, EntryStatus.REJECTED]
+    lines = [
+        Line(i, date(2026, 11, 16) + timedelta(days=i % 7), 3600 + i, "ACME-" + "W" * 60, LONG,
+             outcomes[i % 3], None if i % 3 == 0 else "U2", None if i % 3 == 0 else NOW, LONG if i % 3 == 2 else "")
+        for i in range(n)
+    ]  # fmt: skip
+    return Overview(7, "U1", "Max " + LONG[:100], 2, date(2026, 11, 16), date(2026, 11, 22),
+                    status or SubmissionStatus.PENDING, "U2", NOW, LONG, lines)  # fmt: skip
+
+
 def test_approval_messages_fit_with_500_entries() -> None:
-    from bot.services.approvals import Decision, HeldBack, Sent, SubmitResult
+    from bot.services.approvals import Decision, EntryDecided, HeldBack, Sent, SubmitResult
     from bot.views import approval
     from storage.models import SubmissionStatus
 
     person = PersonRow(2, "U2", "Ada " + LONG[:100], Role.PARTNER, "UTC", False, {})
     entries = [entry(i, LONG) for i in range(500)]
     sent = Sent(7, person, entries)
-    check_message(approval.approval_request(sent, "Max", "U1", "Mon 16 Nov – Sun 22 Nov 2026"))
+    for status in SubmissionStatus:
+        for n in (1, 40, 41, 500):
+            dm = approval.approval_request(overview_of(n, status))
+            check_message(dm)
+            ids_per_block = [
+                [e["action_id"] for e in b["elements"]] for b in dm["blocks"] if b["type"] == "actions"
+            ]
+            assert all(len(set(a)) == len(a) for a in ids_per_block)
     check_message(approval.submitted(SubmitResult(date(2026, 11, 16), date(2026, 11, 22), [sent] * 3,
                                                   [HeldBack(e, ["description", "task"]) for e in entries])))  # fmt: skip
     for status, reason in ((SubmissionStatus.APPROVED, ""), (SubmissionStatus.REJECTED, LONG)):
         decision = Decision(7, status, "U2", NOW, reason, person, 500, "D1", "1.1")
-        check_message(approval.outcome(decision))
         check_message(approval.submitter_notice(decision))
+    for entry_status, reason in ((EntryStatus.APPROVED, ""), (EntryStatus.REJECTED, LONG)):
+        decided = EntryDecided(7, entry(3, LONG), entry_status, "U2", NOW, reason, person, None, "D1", "1.1")
+        check_message(approval.entry_notice(decided))
     check_modal(approval.reject_modal(7, "m" * 300))
