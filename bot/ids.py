@@ -35,3 +35,8 @@ BILLABLE_BLOCK, BILLABLE_INPUT = "billable", "billable_check"
 
 # Per-entry decisions (approvals)
 ENTRY_DECISION = "entry_decision"  # overflow; values "approve:<submission>:<entry>" / "reject:…"
+
+# "View all": a submission's entries in a paged modal
+VIEW_ALL_ENTRIES = "view_all_entries"  # value: submission id
+ENTRIES_MODAL = "submission_entries_modal"  # callback_id
+ENTRIES_PAGE = "entries_page"  # ":previous" / ":next" (unique per block); value: the page number

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import Deps
-from bot.listeners import actions, approvals, commands, events, forms, options, shortcuts
+from bot.listeners import actions, approvals, commands, events, forms, options, shortcuts, submission_entries
 
 
 def register_listeners(app: App, deps: Deps) -> None:
@@ -16,5 +16,6 @@ def register_listeners(app: App, deps: Deps) -> None:
     forms.register(app, deps)
     actions.register(app, deps)
     approvals.register(app, deps)
+    submission_entries.register(app, deps)
     shortcuts.register(app, deps)
     events.register(app, deps)

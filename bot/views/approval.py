@@ -13,7 +13,7 @@ from bot.views.blocks import Block, context, escape, message, section, truncate
 from storage.models import EntryStatus, SubmissionStatus
 
 # Approval DMs list this many entries, each a block with its own menu (a message holds 50
-# blocks); the rest are counted (a "View all" modal is to come).
+# blocks); the rest are counted and "View all" opens them in a paged modal.
 DM_ENTRY_LINES = 40
 
 
@@ -78,6 +78,9 @@ def approval_request(ov: Overview) -> dict[str, Any]:
             {"type": "button", "text": {"type": "plain_text", "text": reject},
              "action_id": ids.REJECT_OPEN, "value": value},
         ]  # fmt: skip
+    if truncated:
+        buttons.append({"type": "button", "text": {"type": "plain_text", "text": "View all"},
+                        "action_id": ids.VIEW_ALL_ENTRIES, "value": value})  # fmt: skip
     if buttons:
         blocks.append({"type": "actions", "block_id": f"decide:{ov.submission_id}", "elements": buttons})
     return message(text, blocks, ephemeral=False)

@@ -370,3 +370,55 @@ def test_an_entry_of_an_approved_submission_is_already_decided(firm: None, runni
     answer = submit_reason(app, "Changed my mind")
     assert "Already approved by <@U0PARTNER>" in json.dumps(answer["view"])
     assert statuses(app) == ["approved", "approved"]
+
+
+def test_view_all_opens_every_entry_in_a_paged_modal(firm: None, running_app: RunningApp) -> None:
+    app = running_app
+    for i in range(55):
+        app.say(f"log 10m acme Footer item {i}")
+    assert "55 entries (9:10) sent to Ada Partner" in app.say("submit")
+    dm = app.fake.wait_for("chat.postMessage")[-1].params
+    assert "…and 15 more entries" in str(dm["blocks"]) and len(menus(dm)) == 40
+    view_all = dm["blocks"][-1]["elements"][-1]
+    assert view_all["action_id"] == "view_all_entries"
+
+    def open_as(user: dict[str, Any]) -> None:
+        status, _ = interact(app, {
+            "type": "block_actions", "user": user, "trigger_id": "t.all", "channel": {"id": "DU0PARTNER"},
+            "container": {"type": "message", "message_ts": "1.1", "channel_id": "DU0PARTNER"},
+            "actions": [{"action_id": "view_all_entries", "block_id": f"decide:{view_all['value']}",
+                         "type": "button", "value": view_all["value"]}],
+        })  # fmt: skip
+        assert status == 200
+
+    def listed(view: dict[str, Any]) -> list[str]:
+        sections = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"][1:]
+        return [line for text in sections for line in text.split("\n")]
+
+    open_as({"id": "U0STRANGER", "username": "eve", "team_id": "T0FAKE"})
+    refusal = app.fake.wait_for("chat.postEphemeral")[-1].params
+    assert (
+        refusal["user"] == "U0STRANGER" and "Only the submitter, the approver or an admin" in refusal["text"]
+    )
+    assert not app.fake.calls_to("views.open")
+
+    open_as(PARTNER)
+    first = app.fake.wait_for("views.open")[-1].params["view"]
+    assert first["title"]["text"] == "Entries 1/2" and len(listed(first)) == 50
+    assert "Footer item 0 · waiting" in listed(first)[0]
+    shown = {**first, "id": "VALL", "hash": "h1"}
+    (next_button,) = [e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    status, _ = interact(app, {
+        "type": "block_actions", "user": PARTNER, "trigger_id": "t.next", "view": shown,
+        "container": {"type": "view", "view_id": "VALL"},
+        "actions": [{"action_id": next_button["action_id"], "block_id": "entries_pages", "type": "button",
+                     "value": next_button["value"]}],
+    })  # fmt: skip
+    assert status == 200
+    update = app.fake.wait_for("views.update")[-1].params
+    second = update["view"]
+    assert update["view_id"] == "VALL" and update["hash"] == "h1"
+    assert second["title"]["text"] == "Entries 2/2" and len(listed(second)) == 5
+    assert "Footer item 54" in listed(second)[-1]
+    nav = [e["text"]["text"] for b in second["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert nav == ["‹ Previous"]

@@ -232,6 +232,7 @@ def test_approval_messages_fit_with_500_entries() -> None:
                 [e["action_id"] for e in b["elements"]] for b in dm["blocks"] if b["type"] == "actions"
             ]
             assert all(len(set(a)) == len(a) for a in ids_per_block)
+            assert ("view_all_entries" in str(ids_per_block)) == (n > 40)
     check_message(approval.submitted(SubmitResult(date(2026, 11, 16), date(2026, 11, 22), [sent] * 3,
                                                   [HeldBack(e, ["description", "task"]) for e in entries])))  # fmt: skip
     for status, reason in ((SubmissionStatus.APPROVED, ""), (SubmissionStatus.REJECTED, LONG)):
@@ -241,3 +242,20 @@ def test_approval_messages_fit_with_500_entries() -> None:
         decided = EntryDecided(7, entry(3, LONG), entry_status, "U2", NOW, reason, person, None, "D1", "1.1")
         check_message(approval.entry_notice(decided))
     check_modal(approval.reject_modal(7, "m" * 300))
+
+
+def test_view_all_pages_list_every_entry_within_modal_limits() -> None:
+    from bot.views.submission_entries import entries_modal, pages
+
+    overview = overview_of(500)
+    seen = 0
+    for page in range(pages(overview)):
+        view = entries_modal(overview, page=page, metadata="m" * 300)
+        check_modal(view)
+        assert len(view["title"]["text"]) <= 24
+        sections = [b for b in view["blocks"] if b["type"] == "section"]
+        assert all(len(b["text"]["text"]) <= MAX_SECTION_TEXT for b in sections)
+        seen += sum(b["text"]["text"].count("\n") + 1 for b in sections[1:])
+        nav = [e["text"]["text"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert ("Next ›" in nav) == (page < pages(overview) - 1) and ("‹ Previous" in nav) == (page > 0)
+    assert pages(overview) == 10 and seen == 500
