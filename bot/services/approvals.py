@@ -378,7 +378,8 @@ class Waiting:
 
 
 def waiting_for(conn: Connection, person: PersonRow) -> list[Waiting]:
-    """Submissions waiting for this approver (admins: every pending one), oldest first."""
+    """Submissions waiting for this approver (admins: every pending one), oldest first, with
+    their entries still waiting."""
     stmt = (
         select(
             Submission.id,
@@ -390,7 +391,8 @@ def waiting_for(conn: Connection, person: PersonRow) -> list[Waiting]:
         )  # fmt: skip
         .join(Person, Person.id == Submission.person_id)
         .join(TimeEntry, TimeEntry.submission_id == Submission.id)
-        .where(Submission.status == SubmissionStatus.PENDING)
+        # Entries already decided on their own no longer wait.
+        .where(Submission.status == SubmissionStatus.PENDING, TimeEntry.status == EntryStatus.SUBMITTED)
         .group_by(Submission.id, Person.slack_id, Submission.period_start, Submission.period_end)
         .order_by(Submission.id)
     )

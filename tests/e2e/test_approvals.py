@@ -277,6 +277,8 @@ def test_each_entry_can_be_decided_on_its_own_and_the_dm_shows_each_outcome(
     assert told["channel"] == "DU0MEMBER" and "approved your entry" in told["text"]
     assert "Mon 16 Nov wireframes" in told["text"]
     assert submission_statuses(app) == ["pending"]
+    _, queue = app.track("approvals", user_id="U0PARTNER")
+    assert "1 entries, 2:00" in json.dumps(queue["blocks"])  # only the entry still waiting
 
     app.clock.advance(minutes=5)
     choose(app, PARTNER, reject_second)
