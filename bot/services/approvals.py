@@ -332,15 +332,16 @@ def decide_entry(
         decided_at=now, reason=comment))  # fmt: skip
     audit.record(conn, entry_id=entry_id, actor=actor.slack_id, action="approve" if approve else "reject",
                  now=now, comment=comment)  # fmt: skip
-    closed = _close_if_done(conn, submission_id, actor, now=now, reason=comment)
+    closed = _close_if_done(conn, submission_id, actor, now=now)
     return EntryDecided(submission_id, entry, new_status, actor.slack_id, now, comment,
                         _person(conn, sub.person_id), closed, sub.channel, sub.message_ts)  # fmt: skip
 
 
 def _close_if_done(
-    conn: Connection, submission_id: int, actor: PersonRow, *, now: datetime, reason: str
+    conn: Connection, submission_id: int, actor: PersonRow, *, now: datetime
 ) -> SubmissionStatus | None:
-    """Once no entry of the submission waits, it is closed: approved, rejected or partial."""
+    """Once no entry of the submission waits, it is closed: approved, rejected or partial.
+    It keeps no reason of its own: each entry sent back has its own."""
     waiting = conn.execute(
         select(func.count()).where(
             TimeEntry.submission_id == submission_id, TimeEntry.status == EntryStatus.SUBMITTED
@@ -356,8 +357,7 @@ def _close_if_done(
     else:
         status = SubmissionStatus.APPROVED
     conn.execute(update(Submission).where(Submission.id == submission_id).values(
-        status=status, decided_by=actor.slack_id, decided_at=now,
-        reason=reason if status == SubmissionStatus.REJECTED else "", updated_at=now))  # fmt: skip
+        status=status, decided_by=actor.slack_id, decided_at=now, updated_at=now))  # fmt: skip
     return status
 
 

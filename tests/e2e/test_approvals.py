@@ -317,6 +317,7 @@ def test_approve_all_after_an_entry_was_sent_back_decides_only_the_rest(
     choose(app, PARTNER, menus(dm)[0][1])
     submit_reason(app, "Too vague")
     wait_until(lambda: statuses(app) == ["rejected", "submitted"])
+    app.fake.wait_for("chat.update")  # the DM redrawn, before the next decision
     click(app, PARTNER, "approve_all", dm["blocks"][-1]["elements"][0]["value"])
     wait_until(lambda: statuses(app) == ["rejected", "approved"])
     assert submission_statuses(app) == ["partial"]
@@ -424,3 +425,19 @@ def test_view_all_opens_every_entry_in_a_paged_modal(firm: None, running_app: Ru
     assert "Footer item 54" in listed(second)[-1]
     nav = [e["text"]["text"] for b in second["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert nav == ["‹ Previous"]
+
+
+def test_approving_every_entry_on_its_own_closes_the_submission_approved(
+    firm: None, running_app: RunningApp
+) -> None:
+    app = running_app
+    (first, _), (second, _) = menus(submit_two(app))
+    choose(app, PARTNER, first)
+    wait_until(lambda: statuses(app) == ["approved", "submitted"])
+    app.fake.wait_for("chat.update")  # the DM redrawn, before the next decision
+    choose(app, PARTNER, second)
+    wait_until(lambda: statuses(app) == ["approved", "approved"])
+    assert submission_statuses(app) == ["approved"]
+    closed = app.fake.wait_for("chat.update", count=2)[-1].params
+    assert closed["text"].startswith("Approved by <@U0PARTNER> at 2026-11-17 15:00 UTC (2 entries)")
+    assert not menus(closed) and "approve_all" not in json.dumps(closed)
