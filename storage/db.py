@@ -59,7 +59,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # Writers take the lock up front: a deferred transaction that later upgrades to a
         # write fails with "database is locked" instead of waiting when another writer won.
         # Read-only scopes begin deferred: in WAL mode readers never wait for writers.
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+        # Straight on the driver: this runs for every transaction, and the statement needs
+        # none of the execution machinery.
+        begin = "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+        conn.connection.dbapi_connection.execute(begin)
 
     # One writer at a time in this process, queued on a Python lock that wakes the next
     # writer at once; SQLite's own busy handler sleeps up to 100 ms between tries, which is

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, literal, or_, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, literal, select
 
+from storage.fast import Prepared
 from storage.models import (
     BillingType,
-    Client,
     EntrySource,
     EntryStatus,
     Person,
@@ -110,96 +110,98 @@ _TIMER_COLUMNS = (
 )  # fmt: skip
 _PR, _T = len(_PROJECT_COLUMNS), len(_TIMER_COLUMNS)
 
-# Statements are built once: building and re-adapting a statement per request costs more
-# than running it.
+# Statements are built and compiled once (storage.fast): building, compiling and running a
+# statement through the full execution machinery per request costs more than running it.
 _PERSON = select(*_PERSON_COLUMNS).where(Person.slack_id == bindparam("slack_id"))
-_PERSON_LOCKED = _PERSON.with_for_update(of=Person)
-_WORKSPACE = select(Workspace.timezone, Workspace.required_fields, Workspace.min_description_length).where(
-    Workspace.id == literal(1)
-)
-_exact = or_(func.lower(Project.code) == bindparam("q"), func.lower(Project.name) == bindparam("q"))
-# Exact matches first, then codes or names that start with the query.
-_PROJECTS_MATCHING = (
-    select(*_PROJECT_COLUMNS, _exact)
-    .join(Client, Client.id == Project.client_id)
-    .where(
-        Project.active.is_(True),
-        Client.active.is_(True),
-        or_(
-            func.lower(Project.code).like(bindparam("pattern"), escape="\\"),
-            func.lower(Project.name).like(bindparam("pattern"), escape="\\"),
-        ),
+_PERSON_Q = Prepared(_PERSON)
+_PERSON_LOCKED = Prepared(_PERSON.with_for_update(of=Person))
+_WORKSPACE = Prepared(
+    select(Workspace.timezone, Workspace.required_fields, Workspace.min_description_length).where(
+        Workspace.id == literal(1)
     )
-    .order_by(_exact.desc(), func.lower(Project.code))
-    .limit(bindparam("limit"))
 )
-_TASK_NAMED = select(*_TASK_COLUMNS).where(
-    Task.project_id == bindparam("project_id"),
-    Task.active.is_(True),
-    func.lower(Task.name) == bindparam("name"),
+_TASK_NAMED = Prepared(
+    select(*_TASK_COLUMNS).where(
+        Task.project_id == bindparam("project_id"),
+        Task.active.is_(True),
+        func.lower(Task.name) == bindparam("name"),
+    )
 )
-_WORK_TYPE_NAMED = select(WorkType.id, WorkType.name).where(
-    WorkType.active.is_(True), func.lower(WorkType.name) == bindparam("name")
+_WORK_TYPE_NAMED = Prepared(
+    select(WorkType.id, WorkType.name).where(
+        WorkType.active.is_(True), func.lower(WorkType.name) == bindparam("name")
+    )
 )
-_WORK_TYPE_NAMES = select(WorkType.name).where(WorkType.active.is_(True)).order_by(WorkType.name)
+_WORK_TYPE_NAMES = Prepared(
+    select(WorkType.name).where(WorkType.active.is_(True)).order_by(WorkType.name)
+)
 _RUNNING = (
     select(*_TIMER_COLUMNS, *_PROJECT_COLUMNS, *_TASK_COLUMNS)
     .join(Project, Project.id == RunningTimer.project_id)
     .outerjoin(Task, Task.id == RunningTimer.task_id)
     .where(RunningTimer.person_id == bindparam("person_id"))
 )
-_RUNNING_LOCKED = _RUNNING.with_for_update(of=RunningTimer)
-_INSERT_PERSON = insert(Person).returning(Person.id)
-_INSERT_TIMER = insert(RunningTimer).returning(RunningTimer.id)
-_DELETE_TIMER = delete(RunningTimer).where(RunningTimer.id == bindparam("timer_id"))
-_INSERT_ENTRY = insert(TimeEntry).returning(TimeEntry.id)
+_RUNNING_Q = Prepared(_RUNNING)
+_RUNNING_LOCKED = Prepared(_RUNNING.with_for_update(of=RunningTimer))
+
+
+def _insert(model: Any, *names: str) -> Prepared:
+    """INSERT of exactly these columns (each a bind of its own name), returning the new id."""
+    return Prepared(insert(model).values({n: bindparam(n) for n in names}).returning(model.id))
+
+
+_INSERT_PERSON = _insert(
+    Person, "slack_id", "name", "role", "timezone", "timezone_from_import", "schedule", "active",
+    "created_at", "updated_at",
+)  # fmt: skip
+_INSERT_TIMER = _insert(
+    RunningTimer, "person_id", "project_id", "task_id", "work_type_id", "description", "billable",
+    "started_at", "origin", "created_at", "updated_at",
+)  # fmt: skip
+_DELETE_TIMER = Prepared(delete(RunningTimer).where(RunningTimer.id == bindparam("timer_id")))
+_INSERT_ENTRY = _insert(
+    TimeEntry, "person_id", "project_id", "task_id", "work_type_id", "date", "started_at", "ended_at",
+    "duration_seconds", "description", "billable", "status", "source", "created_at", "updated_at",
+)  # fmt: skip
+_SECONDS_BETWEEN = Prepared(
+    select(func.coalesce(func.sum(TimeEntry.duration_seconds), 0)).where(
+        TimeEntry.person_id == bindparam("person_id"),
+        TimeEntry.date >= bindparam("first"),
+        TimeEntry.date <= bindparam("last"),
+    )
+)
 
 
 def person(conn: Connection, slack_id: str, *, for_update: bool = False) -> PersonRow | None:
     """``for_update`` locks the person's row: their timer changes one request at a time."""
-    row = conn.execute(_PERSON_LOCKED if for_update else _PERSON, {"slack_id": slack_id}).first()
+    row = (_PERSON_LOCKED if for_update else _PERSON_Q).first(conn, {"slack_id": slack_id})
     return PersonRow(*row) if row else None
 
 
 def workspace(conn: Connection) -> WorkspaceRow:
-    row = conn.execute(_WORKSPACE).first()
+    row = _WORKSPACE.first(conn)
     return WorkspaceRow(row[0], list(row[1] or []), row[2] or 0) if row else WorkspaceRow("UTC", [])
 
 
-def projects_matching(
-    conn: Connection, query: str, *, limit: int
-) -> tuple[list[ProjectRow], list[ProjectRow]]:
-    """Active projects whose code or name is ``query`` (first list) or starts with it (second),
-    case-insensitive; at most ``limit`` in all."""
-    q = query.lower()
-    pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    exact: list[ProjectRow] = []
-    prefixed: list[ProjectRow] = []
-    for found in conn.execute(_PROJECTS_MATCHING, {"q": q, "pattern": pattern, "limit": limit}):
-        row: tuple[Any, ...] = tuple(found)
-        (exact if row[_PR] else prefixed).append(ProjectRow(*row[:_PR]))
-    return exact, prefixed
-
-
 def task_named(conn: Connection, project_id: int, name: str) -> TaskRow | None:
-    row = conn.execute(_TASK_NAMED, {"project_id": project_id, "name": name.lower()}).first()
+    row = _TASK_NAMED.first(conn, {"project_id": project_id, "name": name.lower()})
     return TaskRow(*row) if row else None
 
 
 def work_type_named(conn: Connection, name: str) -> WorkTypeRow | None:
-    row = conn.execute(_WORK_TYPE_NAMED, {"name": name.lower()}).first()
+    row = _WORK_TYPE_NAMED.first(conn, {"name": name.lower()})
     return WorkTypeRow(*row) if row else None
 
 
 def work_type_names(conn: Connection) -> list[str]:
-    return list(conn.execute(_WORK_TYPE_NAMES).scalars())
+    return [row[0] for row in _WORK_TYPE_NAMES.rows(conn)]
 
 
 def running_timer(
     conn: Connection, person_id: int, *, for_update: bool = False
 ) -> tuple[TimerRow, ProjectRow, TaskRow | None] | None:
     """The person's running timer with its project and task, in one round trip."""
-    found = conn.execute(_RUNNING_LOCKED if for_update else _RUNNING, {"person_id": person_id}).first()
+    found = (_RUNNING_LOCKED if for_update else _RUNNING_Q).first(conn, {"person_id": person_id})
     if found is None:
         return None
     row: tuple[Any, ...] = tuple(found)
@@ -224,7 +226,7 @@ def insert_timer(
         description=description, billable=billable, started_at=started_at,
     )  # fmt: skip
     params = {**values, "origin": origin, "created_at": started_at, "updated_at": started_at}
-    new_id = conn.execute(_INSERT_TIMER, params).scalar_one()
+    new_id = _INSERT_TIMER.scalar(conn, params)
     return TimerRow(id=new_id, **values)
 
 
@@ -234,14 +236,12 @@ def insert_person(conn: Connection, *, slack_id: str, name: str, timezone: str, 
         slack_id=slack_id, name=name, role=Role.MEMBER, timezone=timezone,
         timezone_from_import=False, schedule={},
     )  # fmt: skip
-    new_id = conn.execute(
-        _INSERT_PERSON, {**values, "active": True, "created_at": now, "updated_at": now}
-    ).scalar_one()
+    new_id = _INSERT_PERSON.scalar(conn, {**values, "active": True, "created_at": now, "updated_at": now})
     return PersonRow(id=new_id, **values)
 
 
 def delete_timer(conn: Connection, timer_id: int) -> None:
-    conn.execute(_DELETE_TIMER, {"timer_id": timer_id})
+    _DELETE_TIMER.run(conn, {"timer_id": timer_id})
 
 
 def insert_entry(
@@ -265,15 +265,12 @@ def insert_entry(
         date=day, started_at=started_at, ended_at=ended_at, duration_seconds=duration_seconds,
         description=description, billable=billable, status=EntryStatus.DRAFT, source=source,
     )  # fmt: skip
-    new_id = conn.execute(_INSERT_ENTRY, {**values, "created_at": now, "updated_at": now}).scalar_one()
+    new_id = _INSERT_ENTRY.scalar(conn, {**values, "created_at": now, "updated_at": now})
     return EntryRow(id=new_id, **values)
 
 
 def seconds_between(conn: Connection, person_id: int, first: date, last: date) -> int:
-    stmt = select(func.coalesce(func.sum(TimeEntry.duration_seconds), 0)).where(
-        TimeEntry.person_id == person_id, TimeEntry.date >= first, TimeEntry.date <= last
-    )
-    return int(conn.execute(stmt).scalar_one())
+    return int(_SECONDS_BETWEEN.scalar(conn, {"person_id": person_id, "first": first, "last": last}) or 0)
 
 
 _ENTRY_COLUMNS = (
@@ -283,20 +280,25 @@ _ENTRY_COLUMNS = (
 )  # fmt: skip
 
 
+_ENTRIES_BETWEEN = Prepared(
+    select(*_ENTRY_COLUMNS, *_PROJECT_COLUMNS, Task.id, Task.name, Task.billable)
+    .join(Project, Project.id == TimeEntry.project_id)
+    .outerjoin(Task, Task.id == TimeEntry.task_id)
+    .where(
+        TimeEntry.person_id == bindparam("person_id"),
+        TimeEntry.date >= bindparam("first"),
+        TimeEntry.date <= bindparam("last"),
+    )
+    .order_by(TimeEntry.date, TimeEntry.started_at, TimeEntry.id)
+)
+
+
 def entries_between(
     conn: Connection, person_id: int, first: date, last: date
 ) -> list[tuple[EntryRow, ProjectRow, TaskRow | None]]:
-    stmt = (
-        select(*_ENTRY_COLUMNS, *_PROJECT_COLUMNS, Task.id, Task.name, Task.billable)
-        .join(Project, Project.id == TimeEntry.project_id)
-        .outerjoin(Task, Task.id == TimeEntry.task_id)
-        .where(TimeEntry.person_id == person_id, TimeEntry.date >= first, TimeEntry.date <= last)
-        .order_by(TimeEntry.date, TimeEntry.started_at, TimeEntry.id)
-    )
     e, p = len(_ENTRY_COLUMNS), len(_PROJECT_COLUMNS)
     out = []
-    for result_row in conn.execute(stmt):
-        row: tuple[Any, ...] = tuple(result_row)
+    for row in _ENTRIES_BETWEEN.rows(conn, {"person_id": person_id, "first": first, "last": last}):
         task = TaskRow(*row[e + p :]) if row[e + p] is not None else None
         out.append((EntryRow(*row[:e]), ProjectRow(*row[e : e + p]), task))
     return out

@@ -5,16 +5,22 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TextIO
 
 from sqlalchemy import Connection, bindparam, insert, select
 
+from storage.fast import Prepared
 from storage.models import AuditRecord
 from storage.rows import EntryRow
 
 _INSERT = insert(AuditRecord)
+_INSERT_ONE = Prepared(
+    insert(AuditRecord).values(
+        {n: bindparam(n) for n in ("entry_id", "actor", "at", "action", "before", "after", "comment")}
+    )
+)
 _FIELDS = (AuditRecord.id, AuditRecord.entry_id, AuditRecord.actor, AuditRecord.at, AuditRecord.action,
            AuditRecord.before, AuditRecord.after, AuditRecord.comment)  # fmt: skip
 _HISTORY = select(*_FIELDS).where(AuditRecord.entry_id == bindparam("entry_id")).order_by(AuditRecord.id)
@@ -26,12 +32,18 @@ _BETWEEN = (
 CSV_HEADER = ["id", "entry_id", "actor", "at", "action", "before", "after", "comment"]
 
 
+_SNAPSHOT_FIELDS = tuple(f.name for f in fields(EntryRow))
+
+
 def snapshot(entry: EntryRow) -> dict[str, Any]:
-    """An entry as the trail keeps it: plain JSON values."""
-    return {
-        k: (v.isoformat() if isinstance(v, date | datetime) else getattr(v, "value", v))
-        for k, v in asdict(entry).items()
-    }
+    """An entry as the trail keeps it: plain JSON values (EntryRow's fields are flat, so no
+    ``dataclasses.asdict``, which deep-copies and cost half of a record on the stop path)."""
+    out: dict[str, Any] = {}
+    for name in _SNAPSHOT_FIELDS:
+        value = getattr(entry, name)
+        plain = value.isoformat() if isinstance(value, date | datetime) else getattr(value, "value", value)
+        out[name] = plain
+    return out
 
 
 def record(
@@ -46,7 +58,7 @@ def record(
     comment: str = "",
 ) -> None:
     """Append one record, in the caller's transaction: the change and its record commit together."""
-    conn.execute(_INSERT, {
+    _INSERT_ONE.run(conn, {
         "entry_id": entry_id, "actor": actor, "at": now, "action": action, "comment": comment,
         "before": snapshot(before) if before else None, "after": snapshot(after) if after else None,
     })  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from bot.errors import UserError
+from bot.services import project_index
 from storage import rows
 from storage.rows import ProjectRow, TaskRow, WorkTypeRow
 
@@ -14,7 +15,7 @@ WORK_TYPE_PREFIX = "type:"
 
 def find_project(conn: Connection, query: str) -> ProjectRow:
     """By code or name, case-insensitive; an exact match wins, else a unique prefix."""
-    exact, prefixed = rows.projects_matching(conn, query, limit=MAX_CANDIDATES + 1)
+    exact, prefixed = project_index.current(conn).matching(query, limit=MAX_CANDIDATES + 1)
     if len(exact) == 1:
         return exact[0]
     candidates = exact or prefixed

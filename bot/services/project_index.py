@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, literal, select
 
+from storage.fast import Prepared
 from storage.models import Client, Project, Workspace
 from storage.rows import ProjectRow
 
-_VERSION = select(Workspace.catalog_version).where(Workspace.id == literal(1))
+_VERSION = Prepared(select(Workspace.catalog_version).where(Workspace.id == literal(1)))
 _VISIBLE = (
     select(Project.id, Project.code, Project.name, Project.billing_type, Project.required_fields)
     .join(Client, Client.id == Project.client_id)
@@ -37,6 +38,7 @@ class ProjectIndex:
     blob: str
     starts: tuple[int, ...]  # where each line starts in the blob
     tabs: tuple[int, ...]  # where each line's tab is
+    exact: dict[str, tuple[ProjectRow, ...]]  # lower-cased code or name -> projects, by code
 
     @classmethod
     def build(cls, version: int, projects: tuple[ProjectRow, ...]) -> ProjectIndex:
@@ -46,7 +48,34 @@ class ProjectIndex:
             starts.append(offset)
             tabs.append(offset + len(_clean(project.code)))
             offset += len(line)
-        return cls(version, projects, {p.id: p for p in projects}, "".join(lines), tuple(starts), tuple(tabs))
+        exact: dict[str, list[ProjectRow]] = {}
+        for project in projects:
+            for key in dict.fromkeys((_clean(project.code), _clean(project.name))):
+                exact.setdefault(key, []).append(project)
+        return cls(
+            version, projects, {p.id: p for p in projects}, "".join(lines), tuple(starts), tuple(tabs),
+            {k: tuple(v) for k, v in exact.items()},
+        )  # fmt: skip
+
+    def matching(self, query: str, *, limit: int) -> tuple[list[ProjectRow], list[ProjectRow]]:
+        """What ``/track start <query>`` may mean: projects whose code or name is the query
+        (first list), else those whose code or name starts with it (second), by code, at most
+        ``limit`` in all; case-insensitive."""
+        q = _clean(query.strip())
+        exact = list(self.exact.get(q, ()))[:limit]
+        if exact or not q:
+            return exact, []
+        found: list[ProjectRow] = []
+        pos = self.blob.find(q)
+        while pos != -1 and len(found) < limit:
+            line = bisect_right(self.starts, pos) - 1
+            if pos in (self.starts[line], self.tabs[line] + 1):  # the start of its code or name
+                found.append(self.projects[line])
+                pos = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.blob)
+            else:
+                pos += 1
+            pos = self.blob.find(q, pos)
+        return [], found
 
     def search(self, query: str, *, limit: int) -> list[ProjectRow]:
         """Codes that start with the text or names that contain it, by code, at most ``limit``."""
@@ -78,7 +107,7 @@ _cache: dict[str, ProjectIndex] = {}
 
 def current(conn: Connection) -> ProjectIndex:
     """The index for this database, reloaded when the catalog version moved."""
-    version = conn.execute(_VERSION).scalar() or 0
+    version = _VERSION.scalar(conn) or 0
     key = str(conn.engine.url)
     index = _cache.get(key)
     if index is not None and index.version == version:
