@@ -114,6 +114,7 @@ class Variant:
     latencies: list[float] = field(default_factory=list)
     failures: int = 0
     elapsed: float = 0.0
+    cpu: float = 0.0  # the server process's CPU seconds (user + system) during measured rounds
     first_failure: str | None = None
 
 
@@ -164,6 +165,15 @@ def wait_healthy(v: Variant, timeout: float = 60) -> None:
             pass
         time.sleep(0.1)
     raise SystemExit(f"{v.name}: /healthz did not answer 200 within {timeout:.0f} s\n{log_tail(v)}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc), 0 where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def log_tail(v: Variant) -> str:
@@ -294,11 +304,12 @@ def report(vs: list[Variant], concurrency: int, rounds: int) -> None:
         f"/track start|stop, concurrency {concurrency}, {rounds} alternating rounds, load generator in its own process"
     )
     print(f"{'variant':<46} {'requests':>8} {'conc':>4} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
-          f"{'max ms':>7} {'req/s':>6} {'failed':>6}")  # fmt: skip
+          f"{'max ms':>7} {'req/s':>6} {'cpu µs/req':>10} {'failed':>6}")  # fmt: skip
     for v in vs:
         lat = v.latencies
         print(f"{v.name:<46} {len(lat):8d} {concurrency:4d} {statistics.median(lat):7.2f} {pct(lat, 90):7.2f} "
-              f"{pct(lat, 99):7.2f} {max(lat):7.2f} {len(lat) / v.elapsed:6.0f} {v.failures:6d}")  # fmt: skip
+              f"{pct(lat, 99):7.2f} {max(lat):7.2f} {len(lat) / v.elapsed:6.0f} {v.cpu / len(lat) * 1e6:10.0f} "
+              f"{v.failures:6d}")  # fmt: skip
     bare = [v for v in vs if v.bare]
     ours = [v for v in vs if not v.bare]
     if bare and ours:
@@ -388,7 +399,10 @@ def main() -> int:
             per_round = workload(max(1, args.requests // args.rounds), args.concurrency)
             for n in range(args.rounds):
                 for v in vs if n % 2 == 0 else vs[::-1]:
+                    assert v.proc is not None
+                    before = cpu_seconds(v.proc.pid)
                     r = loadgen.run(v.port, per_round, v.check)
+                    v.cpu += cpu_seconds(v.proc.pid) - before
                     v.latencies += r["latencies_ms"]
                     v.failures += r["failures"]
                     v.elapsed += r["elapsed_s"]

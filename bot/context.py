@@ -28,6 +28,9 @@ class Deps:
     secret: str
     clock: Callable[[], datetime] = field(default=utcnow)
     executor: Executor = field(default_factory=_pool)
+    # Slack ids this process has seen registered (people are never deleted): a hint for
+    # bot.web, whose requests from them need no users.info before the answer.
+    known_people: set[str] = field(default_factory=set)
     _pending: dict[str, threading.Timer] = field(default_factory=dict)
     _pending_lock: threading.Lock = field(default_factory=threading.Lock)
 

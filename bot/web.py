@@ -1,13 +1,17 @@
-"""The HTTP front door: Bolt's endpoint with dispatch in a thread pool, and /healthz.
+"""The HTTP front door: Bolt's endpoint, and /healthz.
 
-Bolt's stock Starlette adapter calls the blocking ``App.dispatch`` on the event loop, which
-serialises requests; here each dispatch runs on a worker thread instead.
+Bolt's stock Starlette adapter calls the blocking ``App.dispatch`` on the event loop for every
+request, so one request that waits (on Slack, on a database server) holds up all the others.
+Here a request is dispatched on the loop only when ``inline`` says it will not wait: on SQLite
+a ``/track`` answer is a few hundred microseconds of CPU, and running it on the loop saves
+the two thread hand-offs and the GIL contention that cost more than the answer itself
+(bench/track_compare.py). Anything else runs on a small thread pool.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
@@ -32,7 +36,15 @@ EVENTS_PATH = "/slack/events"
 DISPATCH_THREADS = 4
 
 
-def create_web_app(app: App, engine: Engine, *, dispatch_threads: int = DISPATCH_THREADS) -> Starlette:
+def create_web_app(
+    app: App,
+    engine: Engine,
+    *,
+    dispatch_threads: int = DISPATCH_THREADS,
+    inline: Callable[[str], bool] | None = None,
+) -> Starlette:
+    """``inline(body)`` is True for a request that can be answered without waiting on I/O."""
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = dispatch_threads
@@ -45,7 +57,10 @@ def create_web_app(app: App, engine: Engine, *, dispatch_threads: int = DISPATCH
             query=request.url.query,
             headers={k: v for k, v in request.headers.items()},
         )
-        bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+        if inline is not None and inline(body):
+            bolt_response = app.dispatch(bolt_request)
+        else:
+            bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         return Response(
             status_code=bolt_response.status,
             content=bolt_response.body,

@@ -14,12 +14,13 @@ read back other than through RETURNING.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -29,9 +30,9 @@ Processor = Callable[[Any], Any] | None
 @dataclass(frozen=True)
 class _Plan:
     sql: str
-    compiled: SQLCompiler
-    positional: tuple[str, ...] | None  # bind names in order for qmark/format paramstyles
-    binds: tuple[tuple[str, Processor], ...]
+    fixed: dict[str, Any]  # the statement's own values (literals), by bind name
+    order: tuple[tuple[str, Processor], ...]  # the binds in the order the driver takes them
+    keys: tuple[str, ...] | None  # for named paramstyles: the driver's names, else None
     results: tuple[Processor, ...]
 
 
@@ -45,27 +46,40 @@ class Prepared:
     def _plan(self, dialect: Dialect) -> _Plan:
         plan = self._plans.get(dialect.name)
         if plan is None:
-            compiled = self.statement.compile(dialect=dialect)
-            assert isinstance(compiled, SQLCompiler)
-            processors: dict[str, Processor] = {}
-            for bind, name in compiled.bind_names.items():  # a name used twice is one value
-                processors.setdefault(name, bind.type.dialect_impl(dialect).bind_processor(dialect))
-            binds = tuple(processors.items())
-            # A SELECT's columns, or a DML statement's RETURNING columns.
-            columns = getattr(self.statement, "exported_columns", ())
-            results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
-            positional = tuple(compiled.positiontup) if compiled.positiontup is not None else None
-            plan = _Plan(compiled.string, compiled, positional, binds, results)
-            self._plans[dialect.name] = plan
+            plan = self._plans[dialect.name] = self._compile(dialect)
         return plan
+
+    def _compile(self, dialect: Dialect) -> _Plan:
+        compiled = self.statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        processors: dict[str, Processor] = {}
+        fixed: dict[str, Any] = {}
+        for bind, name in compiled.bind_names.items():  # a name used twice is one value
+            processors.setdefault(name, bind.type.dialect_impl(dialect).bind_processor(dialect))
+            if not bind.required:
+                fixed[name] = bind.effective_value
+        if compiled.positiontup is not None:  # qmark / format: one value per placeholder
+            names: tuple[str, ...] = tuple(compiled.positiontup)
+            keys = None
+        else:
+            names = tuple(processors)
+            escaped: dict[str, str] = dict(compiled.escaped_bind_names or {})
+            keys = tuple(escaped.get(n, n) for n in names)
+        # A SELECT's columns, or a DML statement's RETURNING columns.
+        columns = getattr(self.statement, "exported_columns", ())
+        results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+        order = tuple((n, processors[n]) for n in names)
+        return _Plan(compiled.string, fixed, order, keys, results)
 
     def _cursor(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, _Plan]:
         plan = self._plan(conn.dialect)
-        given = plan.compiled.construct_params(dict(params)) or {}
-        values = {name: process(given[name]) if process else given[name] for name, process in plan.binds}
-        args: Sequence[Any] | dict[str, Any] = (
-            [values[name] for name in plan.positional] if plan.positional is not None else values
-        )
+        values = {**plan.fixed, **params} if plan.fixed else params
+        try:
+            args: list[Any] | dict[str, Any] = [p(values[n]) if p else values[n] for n, p in plan.order]
+        except KeyError as err:
+            raise ArgumentError(f"no value for bind parameter {err} of {plan.sql!r}") from None
+        if plan.keys is not None:
+            args = dict(zip(plan.keys, args, strict=True))
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(plan.sql, args)
         return cursor, plan

@@ -132,9 +132,7 @@ _WORK_TYPE_NAMED = Prepared(
         WorkType.active.is_(True), func.lower(WorkType.name) == bindparam("name")
     )
 )
-_WORK_TYPE_NAMES = Prepared(
-    select(WorkType.name).where(WorkType.active.is_(True)).order_by(WorkType.name)
-)
+_WORK_TYPE_NAMES = Prepared(select(WorkType.name).where(WorkType.active.is_(True)).order_by(WorkType.name))
 _RUNNING = (
     select(*_TIMER_COLUMNS, *_PROJECT_COLUMNS, *_TASK_COLUMNS)
     .join(Project, Project.id == RunningTimer.project_id)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote_plus
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -100,6 +102,7 @@ def _execute(deps: Deps, client: WebClient, *, user_id: str, text: str, now: dat
         person = people.get_or_register(
             conn, user_id, now=now, lookup=profile_lookup(client), for_update=True
         )
+        deps.known_people.add(user_id)
         command = parsing.parse(text, local_date(now, person.timezone))
         result = track.execute(conn, person, command, now=now)
         refresh = people.needs_profile(person)
@@ -110,6 +113,26 @@ def _execute(deps: Deps, client: WebClient, *, user_id: str, text: str, now: dat
         return Reply(
             views.render(person, result), refresh_profile=refresh, changed=changed, submitted=submitted
         )
+
+
+def answers_without_waiting(deps: Deps) -> Callable[[str], bool]:
+    """For bot.web: whether a request body can be dispatched without waiting on I/O. Only a
+    ``/track`` from someone this process has not seen registered waits, on users.info (up to
+    QUICK_LOOKUP_TIMEOUT); every other listener answers from the database alone and leaves
+    Slack calls to after the ack."""
+
+    def check(body: str) -> bool:
+        if not body.startswith(("token=", "command=")) and "&command=" not in body:
+            return True  # interactivity (payload=) and events (JSON)
+        form = "&" + body
+        start = form.find("&user_id=")
+        if start == -1:
+            return True
+        start += len("&user_id=")
+        end = form.find("&", start)
+        return unquote_plus(form[start : end if end != -1 else len(form)]) in deps.known_people
+
+    return check
 
 
 def refresh_person(deps: Deps, client: WebClient, user_id: str) -> None:
