@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.clock import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+class _Cancellable(Protocol):
+    def cancel(self) -> None: ...
+
 
 # Bolt's default pool has 5 threads; slow work after the ack runs on this sized pool.
 BACKGROUND_THREADS = 8
@@ -31,29 +41,68 @@ class Deps:
     # Slack ids this process has seen registered (people are never deleted): a hint for
     # bot.web, whose requests from them need no users.info before the answer.
     known_people: set[str] = field(default_factory=set)
-    _pending: dict[str, threading.Timer] = field(default_factory=dict)
+    _pending: dict[str, _Cancellable | None] = field(default_factory=dict)
     _pending_lock: threading.Lock = field(default_factory=threading.Lock)
+    # The serving event loop, once attached (bot.web, on SQLite): see attach_loop.
+    _loop: list[asyncio.AbstractEventLoop] = field(default_factory=list)
 
     def background(self, work: Callable[[], None]) -> None:
         """Run ``work`` after the ack, off the request thread."""
         self.executor.submit(work)
 
-    def coalesce(self, key: str, delay: float, work: Callable[[], None]) -> None:
-        """Run ``work`` once ``delay`` seconds from now, however often this is called for
-        ``key`` meanwhile: ten timer changes in a second publish one Home tab, not ten."""
+    def attach_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Requests are answered on this loop (bot.web). From now on the CPU half of coalesced
+        work (building a Home tab) runs there too, between requests: on a thread of its own
+        it would fight the loop for the GIL, and every time a request let go of it (each
+        SQLite call does) wait up to a switch interval to get it back."""
+        self._loop[:] = [loop]
 
-        def run() -> None:
-            with self._pending_lock:
-                self._pending.pop(key, None)  # changes from now on schedule another run
-            work()
+    def coalesce(self, key: str, delay: float, prepare: Callable[[], Callable[[], None] | None]) -> None:
+        """Run ``prepare`` once ``delay`` seconds from now, however often this is called for
+        ``key`` meanwhile: ten timer changes in a second publish one Home tab, not ten.
 
+        ``prepare`` does the CPU work (on the serving loop when one is attached) and returns
+        the I/O that follows (a Slack call), which runs on the background pool."""
         with self._pending_lock:
             if key in self._pending:
                 return
-            timer = threading.Timer(delay, self._submit, args=(run,))
-            timer.daemon = True
+            self._pending[key] = None
+        loop = self._loop[0] if self._loop else None
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._arm, loop, key, delay, prepare)
+                return
+            except RuntimeError:  # the loop has closed: fall back to a timer thread
+                pass
+        timer = threading.Timer(delay, self._submit, args=(lambda: self._fire(key, prepare, inline=True),))
+        timer.daemon = True
+        with self._pending_lock:
             self._pending[key] = timer
         timer.start()
+
+    def _arm(
+        self, loop: asyncio.AbstractEventLoop, key: str, delay: float, prepare: Callable[[], Any]
+    ) -> None:
+        handle = loop.call_later(delay, self._fire, key, prepare)
+        with self._pending_lock:
+            if key in self._pending:
+                self._pending[key] = handle
+            else:  # closed meanwhile
+                handle.cancel()
+
+    def _fire(self, key: str, prepare: Callable[[], Callable[[], None] | None], inline: bool = False) -> None:
+        with self._pending_lock:
+            self._pending.pop(key, None)  # changes from now on schedule another run
+        try:
+            then = prepare()
+        except Exception:
+            logger.exception("coalesced work %s failed", key)
+            return
+        if then is not None:
+            if inline:
+                then()
+            else:
+                self._submit(then)
 
     def _submit(self, work: Callable[[], None]) -> None:
         with contextlib.suppress(RuntimeError):  # shut down meanwhile: nothing left to do it for
@@ -65,5 +114,6 @@ class Deps:
             timers = list(self._pending.values())
             self._pending.clear()
         for timer in timers:
-            timer.cancel()
+            if timer is not None:
+                timer.cancel()
         self.executor.shutdown(wait=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -19,16 +20,28 @@ logger = logging.getLogger(__name__)
 
 def publish_home(deps: Deps, client: WebClient, user_id: str, *, page: int = 0) -> None:
     """Rebuild and publish the person's Home tab; never raises (it runs after the ack)."""
+    view = build_home(deps, user_id, page=page)
+    if view is not None:
+        send_home(client, user_id, view)
+
+
+def build_home(deps: Deps, user_id: str, *, page: int = 0) -> dict[str, Any] | None:
+    """The person's Home tab as it is now (None, logged, when it could not be built)."""
     try:
         now = deps.clock()
         with read_scope(deps.sessions) as conn:
             person = rows.person(conn, user_id)
             # Someone who never used /track sees the welcome; they are registered on first use.
-            view = (
-                welcome_view()
-                if person is None
-                else home_view(home_tab.home_data(conn, person, now=now), now=now, page=page)
-            )
+            if person is None:
+                return welcome_view()
+            return home_view(home_tab.home_data(conn, person, now=now), now=now, page=page)
+    except Exception:
+        logger.exception("building the Home tab failed for %s", user_id)
+        return None
+
+
+def send_home(client: WebClient, user_id: str, view: dict[str, Any]) -> None:
+    try:
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as err:
         logger.warning("views.publish failed for %s: %s", user_id, err.response.get("error"))
@@ -45,7 +58,12 @@ HOME_DELAY_IN_VIEW = 0.2
 
 def home_changed(deps: Deps, client: WebClient, user_id: str, *, delay: float = HOME_DELAY) -> None:
     """The person's timer or entries changed: their Home tab follows."""
-    deps.coalesce(f"home:{user_id}", delay, lambda: publish_home(deps, client, user_id))
+
+    def prepare() -> Callable[[], None] | None:
+        view = build_home(deps, user_id)
+        return None if view is None else lambda: send_home(client, user_id, view)
+
+    deps.coalesce(f"home:{user_id}", delay, prepare)
 
 
 def open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:

@@ -144,6 +144,17 @@ def split_words(text: str) -> list[str]:
     normalized = (
         text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2018", "'").replace("\u2019", "'")
     )
+    if '"' not in normalized:
+        # What shlex gives for text without quotes, at a tenth of the cost (the hot path).
+        return [word for word in _SHELL_WHITESPACE.split(normalized) if word]
+    return shell_words(normalized)
+
+
+_SHELL_WHITESPACE = re.compile("[ \t\r\n]+")  # shlex's whitespace
+
+
+def shell_words(normalized: str) -> list[str]:
+    """shlex's split, double quotes only (see split_words)."""
     lexer = shlex.shlex(normalized, posix=True)
     lexer.whitespace_split = True
     lexer.commenters = ""

@@ -6,7 +6,7 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Callable
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
@@ -17,7 +17,7 @@ from bot.config import ConfigError, Settings
 from bot.context import Deps
 from bot.listeners.commands import answers_without_waiting
 from bot.web import DISPATCH_THREADS
-from storage.db import make_engine, make_sessionmaker, ping
+from storage.db import make_engine, make_sessionmaker, ping, start_checkpoints
 from storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def serve(settings: Settings, *, host: str, port: int, socket: bool, threads: in
 
     from bot.web import create_web_app
 
-    web = create_web_app(app, engine, dispatch_threads=threads, inline=inline_dispatch(engine, deps))
+    web = create_web_app(app, engine, dispatch_threads=threads, **serving(engine, deps))
     # Requests are short CPU bursts on worker threads; a shorter GIL switch interval than
     # the default 5 ms keeps one request from holding up the others (see bench/).
     sys.setswitchinterval(SWITCH_INTERVAL)
@@ -57,17 +57,22 @@ def serve(settings: Settings, *, host: str, port: int, socket: bool, threads: in
     gc.collect()
     gc.freeze()
     logger.info("Punchcard listening on http://%s:%d/slack/events", host, port)
+    stop_checkpoints = start_checkpoints(engine)
     try:
         uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
     finally:
+        stop_checkpoints()
         deps.close()
     return 0
 
 
-def inline_dispatch(engine: Engine, deps: Deps) -> Callable[[str], bool] | None:
-    """On SQLite requests that wait on nothing are answered on the event loop (bot.web); on a
+def serving(engine: Engine, deps: Deps) -> dict[str, Any]:
+    """How bot.web serves: on SQLite, requests that wait on nothing are answered on the event
+    loop, and the CPU half of background work (Home tabs) runs there too, between them; on a
     database server every request waits on it, and they overlap on the thread pool."""
-    return answers_without_waiting(deps) if engine.dialect.name == "sqlite" else None
+    if engine.dialect.name != "sqlite":
+        return {}
+    return {"inline": answers_without_waiting(deps), "on_loop": deps.attach_loop}
 
 
 def _build(settings: Settings, deps: Deps) -> App:

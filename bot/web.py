@@ -10,6 +10,7 @@ the two thread hand-offs and the GIL contention that cost more than the answer i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -42,12 +43,16 @@ def create_web_app(
     *,
     dispatch_threads: int = DISPATCH_THREADS,
     inline: Callable[[str], bool] | None = None,
+    on_loop: Callable[[asyncio.AbstractEventLoop], None] | None = None,
 ) -> Starlette:
-    """``inline(body)`` is True for a request that can be answered without waiting on I/O."""
+    """``inline(body)`` is True for a request that can be answered without waiting on I/O;
+    ``on_loop`` is handed the serving event loop at start-up."""
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = dispatch_threads
+        if on_loop is not None:
+            on_loop(asyncio.get_running_loop())
         yield
 
     async def slack_events(request: Request) -> Response:

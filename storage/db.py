@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -12,9 +13,13 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+logger = logging.getLogger(__name__)
+
 # Execution option: begin a read-only transaction (plain BEGIN on SQLite).
 READ_ONLY = "punchcard_read_only"
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+AUTOCHECKPOINT_PAGES = 10_000  # 40 MB of WAL at 4 KB pages
+CHECKPOINT_SECONDS = 1.0
 
 
 def normalize_url(url: str) -> str:
@@ -52,6 +57,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Checkpoints copy the WAL back into the database file; run by a committing
+        # request they stall it for milliseconds. `serve` checkpoints on a thread of its own
+        # (start_checkpoints); this larger threshold is only the safety net.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -133,6 +142,27 @@ def read_scope(factory: sessionmaker[Session]) -> Iterator[Connection]:
     engine = factory.kw["bind"]
     with engine.connect().execution_options(**{READ_ONLY: True}) as conn, conn.begin():
         yield conn
+
+
+def start_checkpoints(engine: Engine, *, every: float = CHECKPOINT_SECONDS) -> Callable[[], None]:
+    """SQLite: checkpoint the WAL every ``every`` seconds on a thread of its own (sqlite3
+    releases the GIL while it copies pages, so requests go on meanwhile). A PASSIVE
+    checkpoint never waits for readers or writers. Returns the function that stops it; on
+    other databases there is nothing to do."""
+    if engine.dialect.name != "sqlite":
+        return lambda: None
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every):
+            try:
+                with engine.connect() as conn:
+                    conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+            except Exception:  # a busy or vanished file: the next round, or autocheckpoint, catches up
+                logger.warning("WAL checkpoint failed", exc_info=True)
+
+    threading.Thread(target=run, name="punchcard-checkpoint", daemon=True).start()
+    return stop.set
 
 
 def ping(engine: Engine) -> None:

@@ -200,7 +200,7 @@ def running_app(
     from bot.app import create_app
     from bot.config import Settings
     from bot.context import Deps
-    from bot.server import inline_dispatch
+    from bot.server import serving
     from bot.web import create_web_app
 
     settings = Settings.from_env(
@@ -212,7 +212,7 @@ def running_app(
     )
     deps = Deps(sessions=sessions, secret=SIGNING_SECRET, clock=clock)
     app = create_app(settings, deps)
-    url, server, thread = start_server(app, create_web_app(app, engine, inline=inline_dispatch(engine, deps)))
+    url, server, thread = start_server(app, create_web_app(app, engine, **serving(engine, deps)))
     yield RunningApp(url=url, fake=fake_slack, clock=clock, sessions=sessions)
     server.should_exit = True
     thread.join(timeout=10)

@@ -1,7 +1,10 @@
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from bot import parsing
 from bot.errors import UserError
 from bot.parsing import (
     Help,
@@ -160,3 +163,9 @@ def test_errors_show_the_right_form() -> None:
     with pytest.raises(UserError) as err:
         parse("log 1h", SUNDAY)
     assert "/track log <duration> <project>" in err.value.render()
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters='"\u201c\u201d')))
+def test_text_without_quotes_splits_exactly_as_shlex_would(text: str) -> None:
+    normalized = text.replace("\u2018", "'").replace("\u2019", "'")
+    assert parsing.split_words(text) == parsing.shell_words(normalized)
