@@ -90,10 +90,16 @@ class Prepared:
             fetched = cursor.fetchall()
         finally:
             cursor.close()
-        if not any(plan.results):
+        converted = [(i, p) for i, p in enumerate(plan.results) if p is not None]
+        if not converted:
             return [tuple(row) for row in fetched]
-        procs = plan.results
-        return [tuple(p(v) if p else v for p, v in zip(procs, row, strict=True)) for row in fetched]
+        out = []
+        for row in fetched:  # only the columns that need it are converted
+            values = list(row)
+            for i, process in converted:
+                values[i] = process(values[i])
+            out.append(tuple(values))
+        return out
 
     def first(self, conn: Connection, params: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
         found = self.rows(conn, params)

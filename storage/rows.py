@@ -279,8 +279,7 @@ _ENTRY_COLUMNS = (
 
 
 _ENTRIES_BETWEEN = Prepared(
-    select(*_ENTRY_COLUMNS, *_PROJECT_COLUMNS, Task.id, Task.name, Task.billable)
-    .join(Project, Project.id == TimeEntry.project_id)
+    select(*_ENTRY_COLUMNS, Task.id, Task.name, Task.billable)
     .outerjoin(Task, Task.id == TimeEntry.task_id)
     .where(
         TimeEntry.person_id == bindparam("person_id"),
@@ -289,16 +288,33 @@ _ENTRIES_BETWEEN = Prepared(
     )
     .order_by(TimeEntry.date, TimeEntry.started_at, TimeEntry.id)
 )
+_PROJECTS_BY_ID = select(*_PROJECT_COLUMNS).where(Project.id.in_(bindparam("ids", expanding=True)))
 
 
 def entries_between(
-    conn: Connection, person_id: int, first: date, last: date
+    conn: Connection,
+    person_id: int,
+    first: date,
+    last: date,
+    *,
+    projects: dict[int, ProjectRow] | None = None,
 ) -> list[tuple[EntryRow, ProjectRow, TaskRow | None]]:
-    e, p = len(_ENTRY_COLUMNS), len(_PROJECT_COLUMNS)
+    """The person's entries dated first..last with their projects and tasks. ``projects``
+    (the in-process project index's) saves reading a project per row; projects not in it
+    (closed since) are read in one query."""
+    known = projects or {}
+    e = len(_ENTRY_COLUMNS)
+    found = _ENTRIES_BETWEEN.rows(conn, {"person_id": person_id, "first": first, "last": last})
+    missing = {row[2] for row in found if row[2] not in known}
+    if missing:
+        known = {
+            **known,
+            **{r[0]: ProjectRow(*r) for r in conn.execute(_PROJECTS_BY_ID, {"ids": list(missing)})},
+        }
     out = []
-    for row in _ENTRIES_BETWEEN.rows(conn, {"person_id": person_id, "first": first, "last": last}):
-        task = TaskRow(*row[e + p :]) if row[e + p] is not None else None
-        out.append((EntryRow(*row[:e]), ProjectRow(*row[e : e + p]), task))
+    for row in found:
+        task = TaskRow(*row[e:]) if row[e] is not None else None
+        out.append((EntryRow(*row[:e]), known[row[2]], task))
     return out
 
 

@@ -9,19 +9,24 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, func, select
 
 from bot.services import project_index, reports, timers
+from storage.fast import Prepared
 from storage.models import Client, EntryStatus, Project, Role, Submission, SubmissionStatus, Task, TimeEntry
 from storage.rows import PersonRow, ProjectRow, TaskRow
 
 RECENT_PAIRS = 5
 
-_RECENT = (
-    select(
-        TimeEntry.project_id, TimeEntry.task_id, TimeEntry.description, Task.name, Task.billable, Task.active
-    )
-    .outerjoin(Task, Task.id == TimeEntry.task_id)
+# The pairs among the person's last 200 entries, newest first (ids only: cheap rows), then
+# the few chosen read in full.
+_RECENT = Prepared(
+    select(TimeEntry.project_id, TimeEntry.task_id, TimeEntry.id)
     .where(TimeEntry.person_id == bindparam("person_id"))
     .order_by(TimeEntry.id.desc())
     .limit(200)
+)
+_CHOSEN = (
+    select(TimeEntry.id, TimeEntry.description, Task.name, Task.billable, Task.active)
+    .outerjoin(Task, Task.id == TimeEntry.task_id)
+    .where(TimeEntry.id.in_(bindparam("ids", expanding=True)))
 )
 # Entries in submissions waiting for this approver (admins: waiting for anyone).
 _WAITING_FOR = (
@@ -97,16 +102,23 @@ def recent_work(conn: Connection, person: PersonRow, *, running: timers.Running 
     leaving out what is running now (its button would restart the same work)."""
     index = project_index.current(conn)
     skip = {(running.project.id, running.timer.task_id)} if running else set()
+    newest: list[tuple[int, int | None, int]] = []  # (project, task, entry) per pair
+    for project_id, task_id, entry_id in _RECENT.rows(conn, {"person_id": person.id}):
+        if project_id in index.by_id and (project_id, task_id) not in skip:
+            skip.add((project_id, task_id))
+            newest.append((project_id, task_id, entry_id))
+            if len(newest) == RECENT_PAIRS * 2:  # a few spare for closed tasks
+                break
+    if not newest:
+        return []
+    chosen = {row[0]: row[1:] for row in conn.execute(_CHOSEN, {"ids": [n[2] for n in newest]})}
     found: list[RecentWork] = []
-    for project_id, task_id, description, task_name, task_billable, task_active in conn.execute(
-        _RECENT, {"person_id": person.id}
-    ):
-        project = index.by_id.get(project_id)
-        if project is None or (project_id, task_id) in skip or (task_id is not None and not task_active):
+    for project_id, task_id, entry_id in newest:
+        description, task_name, task_billable, task_active = chosen[entry_id]
+        if task_id is not None and not task_active:
             continue
-        skip.add((project_id, task_id))
         task = TaskRow(task_id, task_name, task_billable) if task_id is not None else None
-        found.append(RecentWork(project, task, description))
+        found.append(RecentWork(index.by_id[project_id], task, description))
         if len(found) == RECENT_PAIRS:
             break
     return found

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection
 
+from bot.services import project_index
 from bot.services.clock import local_date, scheduled_seconds, week_bounds
 from bot.services.timers import Running, running
 from storage import rows
@@ -47,7 +48,9 @@ def today_and_week(conn: Connection, person: PersonRow, *, now: datetime) -> tup
     """Both at once: the week's entries and the running timer are read once, today's taken from them."""
     today = local_date(now, person.timezone)
     first, last = week_bounds(today)
-    lines = [EntryLine(e, p, t) for e, p, t in rows.entries_between(conn, person.id, first, last)]
+    projects = project_index.current(conn).by_id
+    found = rows.entries_between(conn, person.id, first, last, projects=projects)
+    lines = [EntryLine(e, p, t) for e, p, t in found]
     run = running(conn, person, now=now)
     todays = [line for line in lines if line.entry.date == today]
     return _period(person, "today", today, today, todays, run), _period(
