@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import threading
@@ -45,6 +46,8 @@ class Deps:
     _pending_lock: threading.Lock = field(default_factory=threading.Lock)
     # The serving event loop, once attached (bot.web, on SQLite): see attach_loop.
     _loop: list[asyncio.AbstractEventLoop] = field(default_factory=list)
+    # Coalesced work due on the loop, run one piece per loop iteration (see _drain).
+    _due: collections.deque[tuple[str, Callable[[], Any]]] = field(default_factory=collections.deque)
 
     def background(self, work: Callable[[], None]) -> None:
         """Run ``work`` after the ack, off the request thread."""
@@ -89,6 +92,22 @@ class Deps:
                 self._pending[key] = handle
             else:  # closed meanwhile
                 handle.cancel()
+
+    def _queue(self, loop: asyncio.AbstractEventLoop, key: str, prepare: Callable[[], Any]) -> None:
+        self._due.append((key, prepare))
+        if len(self._due) == 1:
+            loop.call_soon(self._drain, loop)
+
+    def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        """One piece of due work, then the rest later: pieces that fall due together (sixteen
+        people's Home tabs after a burst) take turns with requests instead of holding the loop
+        for all of them at once (call_soon runs after the I/O that is ready meanwhile)."""
+        key, prepare = self._due.popleft()
+        try:
+            self._fire(key, prepare)
+        finally:
+            if self._due:
+                loop.call_soon(self._drain, loop)
 
     def _fire(self, key: str, prepare: Callable[[], Callable[[], None] | None], inline: bool = False) -> None:
         with self._pending_lock:
