@@ -7,6 +7,7 @@ keeps Punchcard's ack latency within a few times a bare Bolt app's (see bench/).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -112,14 +113,18 @@ _PR, _T = len(_PROJECT_COLUMNS), len(_TIMER_COLUMNS)
 
 # Statements are built and compiled once (storage.fast): building, compiling and running a
 # statement through the full execution machinery per request costs more than running it.
-_PERSON = select(*_PERSON_COLUMNS).where(Person.slack_id == bindparam("slack_id"))
+_WORKSPACE_COLUMNS = (Workspace.timezone, Workspace.required_fields, Workspace.min_description_length)
+_WORKSPACE = Prepared(select(*_WORKSPACE_COLUMNS).where(Workspace.id == literal(1)))
+# The person comes with the workspace's settings: the request that reads one reads the other.
+_PERSON = (
+    select(*_PERSON_COLUMNS, Workspace.id, *_WORKSPACE_COLUMNS)
+    .outerjoin(Workspace, Workspace.id == literal(1))
+    .where(Person.slack_id == bindparam("slack_id"))
+)
 _PERSON_Q = Prepared(_PERSON)
 _PERSON_LOCKED = Prepared(_PERSON.with_for_update(of=Person))
-_WORKSPACE = Prepared(
-    select(Workspace.timezone, Workspace.required_fields, Workspace.min_description_length).where(
-        Workspace.id == literal(1)
-    )
-)
+_P = len(_PERSON_COLUMNS)
+_IN_TRANSACTION = "punchcard.workspace"
 _TASK_NAMED = Prepared(
     select(*_TASK_COLUMNS).where(
         Task.project_id == bindparam("project_id"),
@@ -173,12 +178,27 @@ _SECONDS_BETWEEN = Prepared(
 def person(conn: Connection, slack_id: str, *, for_update: bool = False) -> PersonRow | None:
     """``for_update`` locks the person's row: their timer changes one request at a time."""
     row = (_PERSON_LOCKED if for_update else _PERSON_Q).first(conn, {"slack_id": slack_id})
-    return PersonRow(*row) if row else None
+    if row is None:
+        return None
+    transaction = conn.get_transaction()
+    if row[_P] is not None and transaction is not None:  # kept for workspace() in this transaction
+        # A weak reference: conn.info outlives the transaction, which must not be kept alive.
+        conn.info[_IN_TRANSACTION] = (weakref.ref(transaction), _workspace_row(row[_P + 1 :]))
+    return PersonRow(*row[:_P])
 
 
 def workspace(conn: Connection) -> WorkspaceRow:
+    """The workspace's settings; read with the person earlier in this transaction, or now."""
+    kept = conn.info.get(_IN_TRANSACTION)
+    transaction = conn.get_transaction()
+    if kept is not None and transaction is not None and kept[0]() is transaction:
+        return kept[1]  # type: ignore[no-any-return]
     row = _WORKSPACE.first(conn)
-    return WorkspaceRow(row[0], list(row[1] or []), row[2] or 0) if row else WorkspaceRow("UTC", [])
+    return _workspace_row(row) if row else WorkspaceRow("UTC", [])
+
+
+def _workspace_row(row: tuple[Any, ...]) -> WorkspaceRow:
+    return WorkspaceRow(row[0], list(row[1] or []), row[2] or 0)
 
 
 def task_named(conn: Connection, project_id: int, name: str) -> TaskRow | None:
