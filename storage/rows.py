@@ -97,6 +97,7 @@ class WorkspaceRow:
     timezone: str
     required_fields: list[str]
     min_description_length: int = 0
+    catalog_version: int = 0  # bumped by the import when the catalog changes (project_index)
 
 
 _PERSON_COLUMNS = (
@@ -113,7 +114,12 @@ _PR, _T = len(_PROJECT_COLUMNS), len(_TIMER_COLUMNS)
 
 # Statements are built and compiled once (storage.fast): building, compiling and running a
 # statement through the full execution machinery per request costs more than running it.
-_WORKSPACE_COLUMNS = (Workspace.timezone, Workspace.required_fields, Workspace.min_description_length)
+_WORKSPACE_COLUMNS = (
+    Workspace.timezone,
+    Workspace.required_fields,
+    Workspace.min_description_length,
+    Workspace.catalog_version,
+)
 _WORKSPACE = Prepared(select(*_WORKSPACE_COLUMNS).where(Workspace.id == literal(1)))
 # The person comes with the workspace's settings: the request that reads one reads the other.
 _PERSON = (
@@ -198,7 +204,7 @@ def workspace(conn: Connection) -> WorkspaceRow:
 
 
 def _workspace_row(row: tuple[Any, ...]) -> WorkspaceRow:
-    return WorkspaceRow(row[0], list(row[1] or []), row[2] or 0)
+    return WorkspaceRow(row[0], list(row[1] or []), row[2] or 0, row[3] or 0)
 
 
 def task_named(conn: Connection, project_id: int, name: str) -> TaskRow | None:

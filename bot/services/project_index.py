@@ -2,9 +2,10 @@
 
 Finding 100 matches among thousands of names in a Python list takes well under a
 millisecond; the same search in SQL (``lower(name) LIKE '%q%'`` over every row, then a sort)
-took 2-3 ms on SQLite. Every request still asks the database for the workspace's
-``catalog_version`` (bumped by the import whenever clients, projects or tasks change), so a
-change made by any process is seen by the next request of every process.
+took 2-3 ms on SQLite. Every transaction that uses it reads the workspace's
+``catalog_version`` (bumped by the import whenever clients, projects or tasks change; it
+comes with the person's row, see ``rows.person``), so a change made by any process is seen
+by the next request of every process.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ import threading
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, literal, select
+from sqlalchemy import Connection, func, select
 
-from storage.fast import Prepared
-from storage.models import Client, Project, Workspace
+from storage import rows
+from storage.models import Client, Project
 from storage.rows import ProjectRow
 
-_VERSION = Prepared(select(Workspace.catalog_version).where(Workspace.id == literal(1)))
 _VISIBLE = (
     select(Project.id, Project.code, Project.name, Project.billing_type, Project.required_fields)
     .join(Client, Client.id == Project.client_id)
@@ -107,7 +107,7 @@ _cache: dict[str, ProjectIndex] = {}
 
 def current(conn: Connection) -> ProjectIndex:
     """The index for this database, reloaded when the catalog version moved."""
-    version = _VERSION.scalar(conn) or 0
+    version = rows.workspace(conn).catalog_version  # read with the person, as a rule
     key = str(conn.engine.url)
     index = _cache.get(key)
     if index is not None and index.version == version:
