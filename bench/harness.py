@@ -26,11 +26,13 @@ SECRET = "bench-secret"
 TOKEN = "xoxb-bench"
 PUNCHCARD = [sys.executable, "-m", "bot.cli"]
 
-# A bare Bolt app served the fastest way we found (see bench/README.md): Starlette on uvicorn
-# with App.dispatch on the thread pool and process_before_response=True, so the ack needs no
-# polling. argv: api_url secret port kind [serving]: kind "command" (acks /track) or
-# "options"; serving "fast" (default), "threadpool" (process_before_response=False: Bolt
-# polls for the ack every 10 ms) or "stock" (Bolt's Starlette adapter, dispatch on the loop).
+# A bare Bolt app served the fastest way we found (bench/track_compare.py): Starlette on
+# uvicorn (httptools and uvloop, which are installed with Punchcard) with App.dispatch called
+# on the event loop and process_before_response=True, so the ack needs no polling.
+# argv: api_url secret port kind [serving]: kind "command" (acks /track), "options" or
+# "action"; serving "fast" (default), "threadpool" (dispatch on the thread pool,
+# process_before_response=False: Bolt polls for the ack every 10 ms) or "stock" (Bolt's
+# Starlette adapter, dispatch on the loop).
 BARE_APP = r"""
 import sys, uvicorn
 from slack_bolt import App
@@ -62,7 +64,8 @@ else:
 
 async def events(request):
     body = (await request.body()).decode()
-    resp = await run_in_threadpool(app.dispatch, BoltRequest(body=body, query=request.url.query, headers=dict(request.headers)))
+    req = BoltRequest(body=body, query=request.url.query, headers=dict(request.headers))
+    resp = app.dispatch(req) if serving == "fast" else await run_in_threadpool(app.dispatch, req)
     return Response(status_code=resp.status, content=resp.body, headers={k: v[0] for k, v in resp.headers.items() if v})
 
 if serving == "stock":  # Bolt's own Starlette adapter: dispatch runs on the event loop

@@ -251,11 +251,7 @@ def decide(
     # records commit together in milliseconds (bench/approval_load.py).
     conn.execute(_DECIDE_ENTRIES.values(status=new_status, updated_at=now), {"b_submission": submission_id})
     action = "approve" if approve else "reject"
-    audit.record_many(conn, [
-        {"entry_id": entry_id, "actor": actor.slack_id, "at": now, "action": action, "comment": comment,
-         "before": None, "after": None}
-        for entry_id in ids
-    ])  # fmt: skip
+    audit.record_each(conn, ids, actor=actor.slack_id, action=action, now=now, comment=comment)
     submitter = _person(conn, sub.person_id)
     return Decision(submission_id, status, actor.slack_id, now, comment, submitter, len(ids),
                     sub.channel, sub.message_ts, sum(earlier.values()))  # fmt: skip
