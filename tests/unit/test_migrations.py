@@ -49,3 +49,39 @@ def test_client_approver_migration_keeps_clients_and_downgrades(empty_database_u
     command.downgrade(alembic_config(engine), "0009")
     assert "approver_id" not in {c["name"] for c in inspect(engine).get_columns("clients")}
     engine.dispose()
+
+
+def test_set_based_entry_guards_still_refuse_closed_months_and_downgrade(empty_database_url: str) -> None:
+    import pytest
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.migrate import alembic_config, upgrade
+
+    engine = make_engine(empty_database_url)
+    upgrade(engine)
+    t = "2026-10-05 12:00:00+00:00"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO clients (name, active, created_at, updated_at) VALUES ('A', true, :t, :t)"), {"t": t})
+        conn.execute(text(
+            "INSERT INTO people (slack_id, name, role, timezone, timezone_from_import, schedule, active, created_at, updated_at) "
+            "VALUES ('U1', 'P', 'member', 'UTC', false, '{}', true, :t, :t)"), {"t": t})
+        conn.execute(text(
+            "INSERT INTO projects (client_id, name, code, billing_type, active, created_at, updated_at) "
+            "SELECT id, 'P', 'P', 'hourly', true, :t, :t FROM clients"), {"t": t})
+        conn.execute(text("INSERT INTO closed_periods (month, closed_by, closed_at, reason) VALUES ('2026-10', 'cli', :t, '')"), {"t": t})
+    entry = (
+        "INSERT INTO time_entries (person_id, project_id, date, duration_seconds, description, billable, status, source, "
+        "created_at, updated_at) SELECT p.id, j.id, :d, 60, '', true, 'draft', 'manual', :t, :t FROM people p, projects j"
+    )
+    for revision in ("head", "0011"):
+        if revision == "0011":
+            command.downgrade(alembic_config(engine), "0011")
+        with pytest.raises(DBAPIError, match="the period is closed"), engine.begin() as conn:
+            conn.execute(text(entry), {"d": "2026-10-06", "t": t})
+        with engine.begin() as conn:  # an open month takes entries
+            conn.execute(text(entry), {"d": "2026-11-02", "t": t})
+    upgrade(engine)
+    assert not pending(engine)
+    engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -227,3 +228,21 @@ def test_repricing_is_idempotent_and_frozen_prices_never_move(
     after = Pricer(RateBook(rules + later), RateBook([]), terms)  # any rates added later, back-dated or not
     assert after.price(approved).amount == first.amount
     assert after.price(approved).rate == first.rate
+
+
+def test_array_literals_reach_postgresql_as_the_values_they_were(engine: Any) -> None:
+    from decimal import Decimal as D
+
+    from sqlalchemy import text
+
+    from bot.services.billing import _pg_array
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL array literals")
+    words = ["plain", "", "NULL", 'say "hi"', "back\\slash", "a,b", "{braces}", "  spaced  ", "ünï"]
+    amounts = [D("1.00"), None, D("312.5625"), D("1E+2"), D("-0.01")]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT CAST(:a AS varchar[])"), {"a": _pg_array(words)}).scalar() == words
+        got = conn.execute(text("SELECT CAST(:a AS numeric[])"), {"a": _pg_array(amounts)}).scalar()
+        assert got == amounts
+        assert conn.execute(text("SELECT CAST(:a AS integer[])"), {"a": _pg_array([1, None, 3])}).scalar() == [1, None, 3]
