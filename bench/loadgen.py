@@ -7,11 +7,12 @@ client spends a few microseconds of CPU per request, not the ~100 us of ``http.c
 Latency is from just before ``sendall`` to the last byte of the body.
 
 As a process (``python bench/loadgen.py``) it reads one JSON job per line on stdin:
-    {"port": P, "secret": S, "workers": [[body, ...], ...], "check": "slack_text" | null}
+    {"port": P, "secret": S, "workers": [[body, ...], ...], "check": "slack_text" | "options" | null}
 and writes one JSON result per line on stdout:
     {"latencies_ms": [...], "failures": N, "elapsed_s": T, "first_failure": "..." | null}
 Every response must be HTTP 200; ``check: "slack_text"`` also counts one whose JSON ``text``
-is empty or starts with ":warning:" as a failure (checked after the clock stops). Stdlib only.
+is empty or starts with ":warning:" as a failure, ``check: "options"`` one that is not a list of options
+(checked after the clock stops). Stdlib only.
 """
 
 from __future__ import annotations
@@ -133,6 +134,17 @@ def slack_text_ok(body: bytes) -> bool:
     return bool(text) and not text.startswith(":warning:")
 
 
+def options_ok(body: bytes) -> bool:
+    """An options answer: a list of options (empty when nothing matches)."""
+    try:
+        return isinstance(json.loads(body).get("options"), list)
+    except (ValueError, AttributeError):
+        return False
+
+
+CHECKS = {"slack_text": slack_text_ok, "options": options_ok}
+
+
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
     port, secret = int(job["port"]), str(job["secret"])
     ts = int(time.time())  # fixed for the job: Slack's signature check allows 5 minutes of skew
@@ -184,7 +196,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     failures = sum(len(p) - len(a) for p, a in zip(prepared, answers, strict=True))  # never sent
     for got in answers:
         for status, body in got:
-            if status != 200 or (check == "slack_text" and not slack_text_ok(body)):
+            if status != 200 or (check in CHECKS and not CHECKS[check](body)):
                 failures += 1
                 first = first or f"HTTP {status}: {body[:200]!r}"
     latencies = [x for lat in per_worker for x in lat]
