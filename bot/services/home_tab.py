@@ -33,13 +33,17 @@ _WAITING_FOR = (
     select(func.count())
     .select_from(TimeEntry)
     .join(Submission, Submission.id == TimeEntry.submission_id)
-    .where(Submission.status == SubmissionStatus.PENDING, Submission.approver_id == bindparam("person_id"))
+    .where(
+        Submission.status == SubmissionStatus.PENDING,
+        Submission.approver_id == bindparam("person_id"),
+        TimeEntry.status == EntryStatus.SUBMITTED,  # not those already decided one by one
+    )
 )
 _WAITING_ALL = (
     select(func.count())
     .select_from(TimeEntry)
     .join(Submission, Submission.id == TimeEntry.submission_id)
-    .where(Submission.status == SubmissionStatus.PENDING)
+    .where(Submission.status == SubmissionStatus.PENDING, TimeEntry.status == EntryStatus.SUBMITTED)
 )
 _UNBILLED = (
     select(Client.name, func.sum(TimeEntry.duration_seconds))

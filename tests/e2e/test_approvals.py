@@ -441,3 +441,21 @@ def test_approving_every_entry_on_its_own_closes_the_submission_approved(
     closed = app.fake.wait_for("chat.update", count=2)[-1].params
     assert closed["text"].startswith("Approved by <@U0PARTNER> at 2026-11-17 15:00 UTC (2 entries)")
     assert not menus(closed) and "approve_all" not in json.dumps(closed)
+
+
+def test_export_shows_each_entrys_status_through_the_cycle(firm: None, running_app: RunningApp) -> None:
+    from tests.unit.test_export import export_csv
+
+    app = running_app
+
+    def exported() -> list[str]:
+        return [row["status"] for row in sorted(export_csv(app.sessions), key=lambda r: r["description"])]
+
+    dm = submit_two(app)  # "footer" and "wireframes", logged as drafts, now submitted
+    assert exported() == ["submitted", "submitted"]
+    click(app, PARTNER, "approve_all", dm["blocks"][-1]["elements"][0]["value"])
+    wait_until(lambda: statuses(app) == ["approved", "approved"])
+    rows = export_csv(app.sessions)
+    assert [r["status"] for r in rows] == ["approved", "approved"] and all(r["amount"] for r in rows)
+    app.say("log 1h acme Build late work")  # a late entry is a draft of its own
+    assert exported() == ["approved", "draft", "approved"]

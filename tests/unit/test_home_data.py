@@ -41,3 +41,25 @@ def test_partners_see_what_waits_for_them_and_members_do_not(
     assert data_for(sessions, clock, "U0PARTNER").approvals_waiting == 1
     member = data_for(sessions, clock)
     assert member.approvals_waiting is None and member.unbilled is None
+
+
+def test_entries_decided_one_by_one_no_longer_count_as_waiting(
+    firm: None, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    from sqlalchemy import select
+
+    from bot.services import approvals
+    from storage.models import TimeEntry
+
+    run(sessions, "log 1h acme one", clock())
+    run(sessions, "log 1h acme two", clock())
+    run(sessions, "submit", clock())
+    assert data_for(sessions, clock, "U0PARTNER").approvals_waiting == 2
+    with session_scope(sessions) as s:
+        conn = s.connection()
+        first = s.scalars(select(TimeEntry).order_by(TimeEntry.id)).first()
+        assert first is not None and first.submission_id is not None
+        partner = rows.person(conn, "U0PARTNER")
+        assert partner is not None
+        approvals.decide_entry(conn, first.submission_id, first.id, partner, approve=True, now=clock())
+    assert data_for(sessions, clock, "U0PARTNER").approvals_waiting == 1
