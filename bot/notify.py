@@ -34,7 +34,7 @@ def build_home(deps: Deps, user_id: str, *, page: int = 0) -> dict[str, Any] | N
             # Someone who never used /track sees the welcome; they are registered on first use.
             if person is None:
                 return welcome_view()
-            return home_view(home_tab.home_data(conn, person, now=now), now=now, page=page)
+            return home_view(home_tab.home_data(conn, person, now=now, page=page), now=now, page=page)
     except Exception:
         logger.exception("building the Home tab failed for %s", user_id)
         return None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, literal, select
+from sqlalchemy import Connection, bindparam, case, delete, func, insert, literal, select
 
 from storage.fast import Prepared
 from storage.models import (
@@ -304,16 +304,63 @@ _ENTRY_COLUMNS = (
 )  # fmt: skip
 
 
-_ENTRIES_BETWEEN = Prepared(
-    select(*_ENTRY_COLUMNS, Task.id, Task.name, Task.billable)
-    .outerjoin(Task, Task.id == TimeEntry.task_id)
-    .where(
-        TimeEntry.person_id == bindparam("person_id"),
-        TimeEntry.date >= bindparam("first"),
-        TimeEntry.date <= bindparam("last"),
-    )
-    .order_by(TimeEntry.date, TimeEntry.started_at, TimeEntry.id)
+_ENTRY_AND_TASK = select(*_ENTRY_COLUMNS, Task.id, Task.name, Task.billable).outerjoin(
+    Task, Task.id == TimeEntry.task_id
 )
+_PERSON_BETWEEN = (
+    TimeEntry.person_id == bindparam("person_id"),
+    TimeEntry.date >= bindparam("first"),
+    TimeEntry.date <= bindparam("last"),
+)
+_IN_DAY_ORDER = (TimeEntry.date, TimeEntry.started_at, TimeEntry.id)
+_ENTRIES_BETWEEN = Prepared(_ENTRY_AND_TASK.where(*_PERSON_BETWEEN).order_by(*_IN_DAY_ORDER))
+# A window of a period's entries: the first ones in day order, or the latest first.
+_FIRST_BETWEEN = Prepared(
+    _ENTRY_AND_TASK.where(*_PERSON_BETWEEN).order_by(*_IN_DAY_ORDER).limit(bindparam("limit"))
+)
+_LATEST_BETWEEN = Prepared(
+    _ENTRY_AND_TASK.where(*_PERSON_BETWEEN)
+    .order_by(TimeEntry.date.desc(), TimeEntry.id.desc())
+    .limit(bindparam("limit"))
+)
+_TOTALS_BETWEEN = Prepared(
+    select(
+        func.count(),
+        func.coalesce(func.sum(TimeEntry.duration_seconds), 0),
+        func.coalesce(func.sum(case((TimeEntry.billable.is_(True), TimeEntry.duration_seconds), else_=0)), 0),
+    ).where(*_PERSON_BETWEEN)
+)
+
+
+@dataclass(frozen=True)
+class Totals:
+    count: int
+    seconds: int
+    billable_seconds: int
+
+
+def totals_between(conn: Connection, person_id: int, first: date, last: date) -> Totals:
+    row = _TOTALS_BETWEEN.first(conn, {"person_id": person_id, "first": first, "last": last})
+    return Totals(*(int(v or 0) for v in row)) if row else Totals(0, 0, 0)
+
+
+def entries_window(
+    conn: Connection,
+    person_id: int,
+    first: date,
+    last: date,
+    *,
+    limit: int,
+    latest_first: bool = False,
+    projects: dict[int, ProjectRow] | None = None,
+) -> list[tuple[EntryRow, ProjectRow, TaskRow | None]]:
+    """At most ``limit`` of the person's entries dated first..last: the first ones in day
+    order, or the latest first. What a page shows, whatever the period holds."""
+    statement = _LATEST_BETWEEN if latest_first else _FIRST_BETWEEN
+    found = statement.rows(conn, {"person_id": person_id, "first": first, "last": last, "limit": limit})
+    return _with_projects(conn, found, projects)
+
+
 _PROJECTS_BY_ID = select(*_PROJECT_COLUMNS).where(Project.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -328,9 +375,17 @@ def entries_between(
     """The person's entries dated first..last with their projects and tasks. ``projects``
     (the in-process project index's) saves reading a project per row; projects not in it
     (closed since) are read in one query."""
+    found = _ENTRIES_BETWEEN.rows(conn, {"person_id": person_id, "first": first, "last": last})
+    return _with_projects(conn, found, projects)
+
+
+def _with_projects(
+    conn: Connection, found: list[tuple[Any, ...]], projects: dict[int, ProjectRow] | None
+) -> list[tuple[EntryRow, ProjectRow, TaskRow | None]]:
+    """Entry-and-task rows with their projects: from ``projects`` (the in-process project
+    index's), and those not in it (closed since) read in one query."""
     known = projects or {}
     e = len(_ENTRY_COLUMNS)
-    found = _ENTRIES_BETWEEN.rows(conn, {"person_id": person_id, "first": first, "last": last})
     missing = {row[2] for row in found if row[2] not in known}
     if missing:
         known = {

@@ -14,6 +14,7 @@ from storage.models import Client, EntryStatus, Project, Role, Submission, Submi
 from storage.rows import PersonRow, ProjectRow, TaskRow
 
 RECENT_PAIRS = 5
+ENTRIES_PER_PAGE = 30  # the Home tab's page of entries (bot.views.home_tab)
 
 # The pairs among the person's last 200 entries, newest first (ids only: cheap rows), then
 # the few chosen read in full.
@@ -79,8 +80,15 @@ class HomeData:
     unbilled: list[ClientUnbilled] | None  # admins only
 
 
-def home_data(conn: Connection, person: PersonRow, *, now: datetime) -> HomeData:
-    today, week = reports.today_and_week(conn, person, now=now)
+def home_data(conn: Connection, person: PersonRow, *, now: datetime, page: int = 0) -> HomeData:
+    """What the Home tab shows on ``page`` of the week's earlier entries."""
+    today, week = reports.today_and_week(
+        conn,
+        person,
+        now=now,
+        today_lines=ENTRIES_PER_PAGE + 1,
+        earlier_lines=(max(page, 0) + 1) * ENTRIES_PER_PAGE,
+    )
     running = week.running
     waiting = None
     if person.role == Role.ADMIN:

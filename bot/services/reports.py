@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection
 
@@ -31,6 +31,13 @@ class Period:
     billable_seconds: int
     scheduled_seconds: int
     running: Running | None
+    # How many entries the period holds, when ``lines`` is only a window of them (the Home
+    # tab reads what it shows); None: ``lines`` is all of them.
+    count: int | None = None
+
+    @property
+    def line_count(self) -> int:
+        return len(self.lines) if self.count is None else self.count
 
     @property
     def total_with_running(self) -> int:
@@ -44,32 +51,62 @@ def period(conn: Connection, person: PersonRow, *, label: str, now: datetime) ->
     return _period(person, label, first, last, lines, running(conn, person, now=now))
 
 
-def today_and_week(conn: Connection, person: PersonRow, *, now: datetime) -> tuple[Period, Period]:
-    """Both at once: the week's entries and the running timer are read once, today's taken from them."""
+def today_and_week(
+    conn: Connection, person: PersonRow, *, now: datetime, today_lines: int, earlier_lines: int
+) -> tuple[Period, Period]:
+    """Today and this week with their totals, the running timer read once, and only windows
+    of their entries: today's first ``today_lines`` in day order, and the week's latest
+    ``earlier_lines`` before today (plus today's window). A week of a hundred entries a day
+    costs what a page shows."""
     today = local_date(now, person.timezone)
     first, last = week_bounds(today)
     projects = project_index.current(conn).by_id
-    found = rows.entries_between(conn, person.id, first, last, projects=projects)
-    lines = [EntryLine(e, p, t) for e, p, t in found]
+    window = rows.entries_window(conn, person.id, today, today, limit=today_lines, projects=projects)
+    todays = [EntryLine(e, p, t) for e, p, t in window]
+    earlier: list[EntryLine] = []
+    if first < today:
+        before = today - timedelta(days=1)
+        found = rows.entries_window(
+            conn, person.id, first, before, limit=earlier_lines, latest_first=True, projects=projects
+        )
+        earlier = [EntryLine(e, p, t) for e, p, t in reversed(found)]
+    day, week = (
+        rows.totals_between(conn, person.id, today, today),
+        rows.totals_between(conn, person.id, first, last),
+    )
     run = running(conn, person, now=now)
-    todays = [line for line in lines if line.entry.date == today]
-    return _period(person, "today", today, today, todays, run), _period(
-        person, "week", first, last, lines, run
+    return (
+        _period(person, "today", today, today, todays, run, day),
+        _period(person, "week", first, last, earlier + todays, run, week),
     )
 
 
 def _period(
-    person: PersonRow, label: str, first: date, last: date, lines: list[EntryLine], run: Running | None
+    person: PersonRow,
+    label: str,
+    first: date,
+    last: date,
+    lines: list[EntryLine],
+    run: Running | None,
+    totals: rows.Totals | None = None,
 ) -> Period:
+    """``totals``: the period's own, when ``lines`` is only a window of its entries."""
+    if totals is None:
+        totals = rows.Totals(
+            len(lines),
+            sum(line.entry.duration_seconds for line in lines),
+            sum(line.entry.duration_seconds for line in lines if line.entry.billable),
+        )
     return Period(
         label=label,
         first=first,
         last=last,
         lines=lines,
-        total_seconds=sum(line.entry.duration_seconds for line in lines),
-        billable_seconds=sum(line.entry.duration_seconds for line in lines if line.entry.billable),
+        total_seconds=totals.seconds,
+        billable_seconds=totals.billable_seconds,
         scheduled_seconds=scheduled_seconds(person.schedule or {}, first, last),
         running=run,
+        count=totals.count,
     )
 
 

@@ -8,13 +8,12 @@ from typing import Any
 
 from bot import ids
 from bot.services.clock import format_hours, local_time
-from bot.services.home_tab import HomeData, RecentWork
+from bot.services.home_tab import ENTRIES_PER_PAGE, HomeData, RecentWork
 from bot.services.reports import Period
 from bot.views.blocks import Block, context, divider, header, section, truncate
 from bot.views.track import entry_block, work_label
 
 MAX_HOME_BLOCKS = 100
-ENTRIES_PER_PAGE = 30
 MAX_BUTTON_VALUE = 2000
 
 
@@ -92,13 +91,16 @@ def home_view(data: HomeData, *, now: datetime, page: int = 0) -> dict[str, Any]
     blocks += [entry_block(line) for line in today_lines[:ENTRIES_PER_PAGE]] or [
         context("Nothing yet today.")
     ]
-    if len(today_lines) > ENTRIES_PER_PAGE:
-        blocks.append(context(f"…and {len(today_lines) - ENTRIES_PER_PAGE} more today (see the week below)."))
+    today_count = data.today.line_count
+    if today_count > ENTRIES_PER_PAGE:
+        blocks.append(context(f"…and {today_count - ENTRIES_PER_PAGE} more today."))
 
+    # The week's earlier days, latest first, paged (home_data reads up to the page shown).
     earlier = sorted((ln for ln in data.week.lines if ln.entry.date != data.today.first),
                      key=lambda ln: (ln.entry.date, ln.entry.id), reverse=True)  # fmt: skip
+    earlier_count = max(len(earlier), data.week.line_count - today_count)
     blocks += [divider(), section(f"*This week* · {_totals(data.week)}")]
-    pages = max(1, -(-len(earlier) // ENTRIES_PER_PAGE))
+    pages = max(1, -(-earlier_count // ENTRIES_PER_PAGE))
     page = min(max(page, 0), pages - 1)
     shown = earlier[page * ENTRIES_PER_PAGE : (page + 1) * ENTRIES_PER_PAGE]
     day = None
@@ -107,7 +109,7 @@ def home_view(data: HomeData, *, now: datetime, page: int = 0) -> dict[str, Any]
             day = line.entry.date
             blocks.append(context(f"*{day:%a %d %b}*"))
         blocks.append(entry_block(line))
-    if not earlier:
+    if not earlier_count:
         blocks.append(context("No earlier entries this week."))
     if pages > 1:
         nav = []

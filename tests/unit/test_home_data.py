@@ -63,3 +63,26 @@ def test_entries_decided_one_by_one_no_longer_count_as_waiting(
         assert partner is not None
         approvals.decide_entry(conn, first.submission_id, first.id, partner, approve=True, now=clock())
     assert data_for(sessions, clock, "U0PARTNER").approvals_waiting == 1
+
+
+def test_a_busy_week_is_read_a_page_at_a_time_with_whole_totals(
+    firm: None, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    from bot.views.home_tab import home_view
+
+    for i in range(35):
+        run(sessions, f"log 6m acme Build today {i}", clock())
+    for i in range(40):
+        run(sessions, f"log 6m acme Build before {i} on yesterday", clock())
+    with session_scope(sessions) as s:
+        person = rows.person(s.connection(), "U0MEMBER")
+        assert person is not None
+        first = home_data(s.connection(), person, now=clock())
+        second = home_data(s.connection(), person, now=clock(), page=1)
+    assert (first.today.line_count, len(first.today.lines), first.today.total_seconds) == (35, 31, 35 * 360)
+    assert (first.week.line_count, first.week.total_seconds) == (75, 75 * 360)
+    assert len([ln for ln in first.week.lines if ln.entry.date != first.today.first]) == 30  # one page read
+    view = str(home_view(first, now=clock()))
+    assert "…and 5 more today." in view and "Page 1 of 2" in view and "before 38" in view and "before 9" not in view
+    later = str(home_view(second, now=clock(), page=1))
+    assert "Page 2 of 2" in later and "before 9" in later and "before 38" not in later
