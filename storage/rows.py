@@ -13,6 +13,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, case, delete, func, insert, literal, select
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from storage.fast import Prepared
 from storage.models import (
@@ -151,7 +153,12 @@ _RUNNING = (
     .where(RunningTimer.person_id == bindparam("person_id"))
 )
 _RUNNING_Q = Prepared(_RUNNING)
-_RUNNING_LOCKED = Prepared(_RUNNING.with_for_update(of=RunningTimer))
+
+
+_TIMER_VALUES = (
+    "person_id", "project_id", "task_id", "work_type_id", "description", "billable", "started_at", "origin",
+    "created_at", "updated_at",
+)  # fmt: skip
 
 
 def _insert(model: Any, *names: str) -> Prepared:
@@ -163,11 +170,24 @@ _INSERT_PERSON = _insert(
     Person, "slack_id", "name", "role", "timezone", "timezone_from_import", "schedule", "active",
     "created_at", "updated_at",
 )  # fmt: skip
-_INSERT_TIMER = _insert(
-    RunningTimer, "person_id", "project_id", "task_id", "work_type_id", "description", "billable",
-    "started_at", "origin", "created_at", "updated_at",
-)  # fmt: skip
-_DELETE_TIMER = Prepared(delete(RunningTimer).where(RunningTimer.id == bindparam("timer_id")))
+_INSERT_TIMER = _insert(RunningTimer, *_TIMER_VALUES)
+# Taking the person's timer is deleting it: one statement, and a second request finds none.
+_TAKE_TIMER = Prepared(
+    delete(RunningTimer).where(RunningTimer.person_id == bindparam("person_id")).returning(*_TIMER_COLUMNS)
+)
+# A timer started only if none runs (the unique key on person_id decides): the common start
+# is one statement; when one runs, the caller saves it first.
+_START_IF_IDLE = {
+    name: Prepared(
+        module.insert(RunningTimer)
+        .values({n: bindparam(n) for n in _TIMER_VALUES})
+        .on_conflict_do_nothing(index_elements=[RunningTimer.person_id])
+        .returning(RunningTimer.id)
+    )
+    for name, module in (("sqlite", sqlite_dialect), ("postgresql", postgresql_dialect))
+}
+_PROJECT_BY_ID = Prepared(select(*_PROJECT_COLUMNS).where(Project.id == bindparam("project_id")))
+_TASK_BY_ID = Prepared(select(*_TASK_COLUMNS).where(Task.id == bindparam("task_id")))
 _INSERT_ENTRY = _insert(
     TimeEntry, "person_id", "project_id", "task_id", "work_type_id", "date", "started_at", "ended_at",
     "duration_seconds", "description", "billable", "status", "source", "created_at", "updated_at",
@@ -221,16 +241,55 @@ def work_type_names(conn: Connection) -> list[str]:
     return [row[0] for row in _WORK_TYPE_NAMES.rows(conn)]
 
 
-def running_timer(
-    conn: Connection, person_id: int, *, for_update: bool = False
-) -> tuple[TimerRow, ProjectRow, TaskRow | None] | None:
+def running_timer(conn: Connection, person_id: int) -> tuple[TimerRow, ProjectRow, TaskRow | None] | None:
     """The person's running timer with its project and task, in one round trip."""
-    found = (_RUNNING_LOCKED if for_update else _RUNNING_Q).first(conn, {"person_id": person_id})
+    found = _RUNNING_Q.first(conn, {"person_id": person_id})
     if found is None:
         return None
     row: tuple[Any, ...] = tuple(found)
     task_row = TaskRow(*row[_T + _PR :]) if row[_T + _PR] is not None else None
     return TimerRow(*row[:_T]), ProjectRow(*row[_T : _T + _PR]), task_row
+
+
+def start_timer_if_idle(
+    conn: Connection,
+    *,
+    person_id: int,
+    project_id: int,
+    task_id: int | None,
+    work_type_id: int | None,
+    description: str,
+    billable: bool,
+    started_at: datetime,
+    origin: str,
+) -> TimerRow | None:
+    """The new timer, or None (and nothing written) when the person's timer already runs."""
+    values: dict[str, Any] = dict(
+        person_id=person_id, project_id=project_id, task_id=task_id, work_type_id=work_type_id,
+        description=description, billable=billable, started_at=started_at,
+    )  # fmt: skip
+    statement = _START_IF_IDLE.get(conn.dialect.name)
+    if statement is None:
+        return None  # another database: the caller takes the two-step path
+    params = {**values, "origin": origin, "created_at": started_at, "updated_at": started_at}
+    new_id = statement.scalar(conn, params)
+    return None if new_id is None else TimerRow(id=new_id, **values)
+
+
+def take_running_timer(conn: Connection, person_id: int) -> TimerRow | None:
+    """The person's running timer, deleted: the caller turns it into an entry."""
+    row = _TAKE_TIMER.first(conn, {"person_id": person_id})
+    return TimerRow(*row) if row else None
+
+
+def project_by_id(conn: Connection, project_id: int) -> ProjectRow | None:
+    row = _PROJECT_BY_ID.first(conn, {"project_id": project_id})
+    return ProjectRow(*row) if row else None
+
+
+def task_by_id(conn: Connection, task_id: int) -> TaskRow | None:
+    row = _TASK_BY_ID.first(conn, {"task_id": task_id})
+    return TaskRow(*row) if row else None
 
 
 def insert_timer(
@@ -262,10 +321,6 @@ def insert_person(conn: Connection, *, slack_id: str, name: str, timezone: str, 
     )  # fmt: skip
     new_id = _INSERT_PERSON.scalar(conn, {**values, "active": True, "created_at": now, "updated_at": now})
     return PersonRow(id=new_id, **values)
-
-
-def delete_timer(conn: Connection, timer_id: int) -> None:
-    _DELETE_TIMER.run(conn, {"timer_id": timer_id})
 
 
 def insert_entry(

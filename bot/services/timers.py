@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from bot.errors import UserError
-from bot.services import audit, policy
+from bot.services import audit, policy, project_index
 from bot.services.clock import local_date
 from storage import rows
 from storage.models import EntrySource
@@ -55,9 +55,7 @@ def start(
     The caller holds the person's row lock (see ``people.get_or_register``), and the unique
     key on ``running_timers.person_id`` backs it: two timers for one person cannot exist.
     """
-    saved = _save_running(conn, person, now=now)
-    timer = rows.insert_timer(
-        conn,
+    values = dict(
         person_id=person.id,
         project_id=project.id,
         task_id=task.id if task else None,
@@ -67,6 +65,11 @@ def start(
         started_at=now,
         origin=origin,
     )
+    saved = None
+    timer = rows.start_timer_if_idle(conn, **values)  # type: ignore[arg-type]
+    if timer is None:  # one runs: saved first, then this one starts
+        saved = _save_running(conn, person, now=now)
+        timer = rows.insert_timer(conn, **values)  # type: ignore[arg-type]
     return Started(timer=timer, project=project, task=task, saved=saved)
 
 
@@ -86,13 +89,16 @@ def running(conn: Connection, person: PersonRow, *, now: datetime) -> Running | 
 
 
 def _save_running(conn: Connection, person: PersonRow, *, now: datetime) -> SavedEntry | None:
-    found = rows.running_timer(conn, person.id, for_update=True)
-    if found is None:
+    timer = rows.take_running_timer(conn, person.id)
+    if timer is None:
         return None
-    timer, project, task = found
+    project = project_index.current(conn).by_id.get(timer.project_id) or rows.project_by_id(
+        conn, timer.project_id
+    )
+    assert project is not None  # entries and timers keep their project (a foreign key)
+    task = rows.task_by_id(conn, timer.task_id) if timer.task_id is not None else None
     # Whole seconds of true elapsed time: UTC instants, so a DST change in between is exact.
     seconds = max(1, int((now - timer.started_at).total_seconds()))
-    rows.delete_timer(conn, timer.id)
     entry = rows.insert_entry(
         conn,
         person_id=person.id,
