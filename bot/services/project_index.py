@@ -11,10 +11,11 @@ by the next request of every process.
 from __future__ import annotations
 
 import threading
+import weakref
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from storage import rows
 from storage.models import Client, Project
@@ -102,13 +103,14 @@ def _clean(text: str) -> str:
 
 
 _lock = threading.Lock()
-_cache: dict[str, ProjectIndex] = {}
+# Per engine (rendering its URL as a key cost more than the lookup it keys).
+_cache: weakref.WeakKeyDictionary[Engine, ProjectIndex] = weakref.WeakKeyDictionary()
 
 
 def current(conn: Connection) -> ProjectIndex:
     """The index for this database, reloaded when the catalog version moved."""
     version = rows.workspace(conn).catalog_version  # read with the person, as a rule
-    key = str(conn.engine.url)
+    key = conn.engine
     index = _cache.get(key)
     if index is not None and index.version == version:
         return index

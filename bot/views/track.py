@@ -27,7 +27,8 @@ def work_label(project: ProjectRow, task: TaskRow | None, description: str = "")
 
 
 def _clock(person: PersonRow, instant: Any) -> str:
-    return local_time(instant, person.timezone).strftime("%H:%M")
+    local = local_time(instant, person.timezone)
+    return f"{local.hour:02d}:{local.minute:02d}"
 
 
 def _saved_text(saved: SavedEntry) -> str:
