@@ -251,31 +251,6 @@ def running_timer(conn: Connection, person_id: int) -> tuple[TimerRow, ProjectRo
     return TimerRow(*row[:_T]), ProjectRow(*row[_T : _T + _PR]), task_row
 
 
-def start_timer_if_idle(
-    conn: Connection,
-    *,
-    person_id: int,
-    project_id: int,
-    task_id: int | None,
-    work_type_id: int | None,
-    description: str,
-    billable: bool,
-    started_at: datetime,
-    origin: str,
-) -> TimerRow | None:
-    """The new timer, or None (and nothing written) when the person's timer already runs."""
-    values: dict[str, Any] = dict(
-        person_id=person_id, project_id=project_id, task_id=task_id, work_type_id=work_type_id,
-        description=description, billable=billable, started_at=started_at,
-    )  # fmt: skip
-    statement = _START_IF_IDLE.get(conn.dialect.name)
-    if statement is None:
-        return None  # another database: the caller takes the two-step path
-    params = {**values, "origin": origin, "created_at": started_at, "updated_at": started_at}
-    new_id = statement.scalar(conn, params)
-    return None if new_id is None else TimerRow(id=new_id, **values)
-
-
 def take_running_timer(conn: Connection, person_id: int) -> TimerRow | None:
     """The person's running timer, deleted: the caller turns it into an entry."""
     row = _TAKE_TIMER.first(conn, {"person_id": person_id})
@@ -303,14 +278,23 @@ def insert_timer(
     billable: bool,
     started_at: datetime,
     origin: str,
-) -> TimerRow:
+    only_if_idle: bool = False,
+) -> TimerRow | None:
+    """The new timer. ``only_if_idle``: None, and nothing written, when the person's timer
+    already runs (the unique key on person_id decides), so the common start is one statement."""
     values: dict[str, Any] = dict(
         person_id=person_id, project_id=project_id, task_id=task_id, work_type_id=work_type_id,
         description=description, billable=billable, started_at=started_at,
     )  # fmt: skip
+    statement = _INSERT_TIMER
+    if only_if_idle:
+        if_idle = _START_IF_IDLE.get(conn.dialect.name)
+        if if_idle is None:
+            return None  # another database: the caller takes the two-step path
+        statement = if_idle
     params = {**values, "origin": origin, "created_at": started_at, "updated_at": started_at}
-    new_id = _INSERT_TIMER.scalar(conn, params)
-    return TimerRow(id=new_id, **values)
+    new_id = statement.scalar(conn, params)
+    return None if new_id is None else TimerRow(id=new_id, **values)
 
 
 def insert_person(conn: Connection, *, slack_id: str, name: str, timezone: str, now: datetime) -> PersonRow:

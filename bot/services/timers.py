@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -55,7 +56,7 @@ def start(
     The caller holds the person's row lock (see ``people.get_or_register``), and the unique
     key on ``running_timers.person_id`` backs it: two timers for one person cannot exist.
     """
-    values = dict(
+    values: dict[str, Any] = dict(
         person_id=person.id,
         project_id=project.id,
         task_id=task.id if task else None,
@@ -66,10 +67,11 @@ def start(
         origin=origin,
     )
     saved = None
-    timer = rows.start_timer_if_idle(conn, **values)  # type: ignore[arg-type]
+    timer = rows.insert_timer(conn, **values, only_if_idle=True)
     if timer is None:  # one runs: saved first, then this one starts
         saved = _save_running(conn, person, now=now)
-        timer = rows.insert_timer(conn, **values)  # type: ignore[arg-type]
+        timer = rows.insert_timer(conn, **values)
+        assert timer is not None
     return Started(timer=timer, project=project, task=task, saved=saved)
 
 
