@@ -1,8 +1,9 @@
 """Benchmark: signed /track start and /track stop against `punchcard serve`, beside bare Bolt apps.
 
 In one run: `punchcard serve` (SQLite), and bare Bolt apps that only ack /track, served three
-ways: Bolt's stock Starlette adapter, dispatch on a thread pool, and dispatch on a thread
-pool with process_before_response (the fastest we found). Each gets the same load: C workers,
+ways: Bolt's stock Starlette adapter, dispatch on a thread pool, and dispatch inline on the
+event loop with process_before_response (the fastest found; bench/track_compare.py tries
+more servings, with its load generator in its own process). Each gets the same load: C workers,
 each its own person, alternating `/track start BENCH-n bench work` and `/track stop`, in
 alternating rounds; the script prints p50/p99 for each and Punchcard's p99 over the fastest
 bare app's (target <= 3).
@@ -104,7 +105,7 @@ def main() -> int:
                 variants = [
                     ("bare Bolt, stock Starlette adapter", run(ports["stock"], None)),
                     ("bare Bolt, dispatch in thread pool", run(ports["threadpool"], None)),
-                    ("bare Bolt, thread pool + pbr=True", run(ports["fast"], None)),
+                    ("bare Bolt, inline on the loop + pbr=True", run(ports["fast"], None)),
                     (OURS, run(ports["ours"], answered)),
                 ]
                 for _name, go in variants:
