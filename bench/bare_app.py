@@ -1,7 +1,7 @@
 """A bare Bolt app that only acks ``/track``: the floor Punchcard is measured against.
 
     python bench/bare_app.py --port P --api http://127.0.0.1:N/api/ [--secret S]
-        [--serving stock|threadpool|inline|asgi] [--pbr] [--threads N]
+        [--serving stock|threadpool|inline|asgi|asgi-inline] [--pbr] [--threads N]
         [--http h11|httptools] [--loop asyncio|uvloop] [--switch-interval SECONDS]
 
 Servings (all on uvicorn, Starlette unless noted):
@@ -9,7 +9,8 @@ Servings (all on uvicorn, Starlette unless noted):
   blocking ``App.dispatch`` on the event loop;
 - ``threadpool``: ``App.dispatch`` on Starlette's thread pool (``run_in_threadpool``);
 - ``inline``: ``App.dispatch`` called directly on the event loop from a plain endpoint;
-- ``asgi``: a raw ASGI callable (no Starlette) with ``App.dispatch`` on anyio's thread pool.
+- ``asgi``: a raw ASGI callable (no Starlette) with ``App.dispatch`` on anyio's thread pool;
+- ``asgi-inline``: the same raw ASGI callable with ``App.dispatch`` called on the event loop.
 
 ``--pbr`` sets ``App(process_before_response=True)``: the listener runs on the request's
 thread and the ack needs no polling (without it Bolt runs the listener on its own pool and
@@ -74,8 +75,8 @@ def _lifespan(threads: int) -> Callable[[Any], Any]:
 
 def build(args: argparse.Namespace) -> Any:
     app = bolt_app(args)
-    if args.serving == "asgi":
-        return raw_asgi(app, args.threads)
+    if args.serving in ("asgi", "asgi-inline"):
+        return raw_asgi(app, args.threads, inline=args.serving == "asgi-inline")
 
     async def healthz(_request: Request) -> Response:
         return Response("ok")
@@ -108,7 +109,7 @@ def build(args: argparse.Namespace) -> Any:
     )
 
 
-def raw_asgi(app: App, threads: int) -> Any:
+def raw_asgi(app: App, threads: int, *, inline: bool = False) -> Any:
     async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             while True:
@@ -133,7 +134,7 @@ def raw_asgi(app: App, threads: int) -> Any:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         req = BoltRequest(body=b"".join(chunks).decode(), query=scope.get("query_string", b"").decode(),
                           headers=headers)  # fmt: skip
-        resp = await anyio.to_thread.run_sync(app.dispatch, req)
+        resp = app.dispatch(req) if inline else await anyio.to_thread.run_sync(app.dispatch, req)
         body = resp.body.encode() if isinstance(resp.body, str) else resp.body
         out = [(k.lower().encode(), v[0].encode()) for k, v in resp.headers.items()
                if v and k.lower() != "content-length"]  # fmt: skip
@@ -151,7 +152,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--api", required=True, help="the (fake) Slack Web API base URL")
     parser.add_argument("--secret", default="bench-secret")
-    parser.add_argument("--serving", choices=["stock", "threadpool", "inline", "asgi"], default="threadpool")
+    parser.add_argument("--serving", choices=["stock", "threadpool", "inline", "asgi", "asgi-inline"], default="threadpool")
     parser.add_argument("--pbr", action="store_true", help="App(process_before_response=True)")
     parser.add_argument("--threads", type=int, default=0, help="thread-pool size (0: anyio's default, 40)")
     parser.add_argument("--http", default="h11")

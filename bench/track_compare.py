@@ -215,6 +215,7 @@ def variants(api: str, workdir: Path, extra_path: str | None, threads: list[int]
                 [*bare, "--serving", "threadpool", "--pbr", "--threads", "4", "--switch-interval", "0.001"], env),
         Variant("bare: inline on loop, pbr", [*bare, "--serving", "inline", "--pbr"], env),
         Variant("bare: raw ASGI, thread pool, pbr", [*bare, "--serving", "asgi", "--pbr"], env),
+        Variant("bare: raw ASGI inline, pbr", [*bare, "--serving", "asgi-inline", "--pbr"], env),
     ]  # fmt: skip
     if fast_io_installed() or fast_io_path(extra_path):
         io = ["--http", "httptools", "--loop", "uvloop"]
@@ -222,6 +223,7 @@ def variants(api: str, workdir: Path, extra_path: str | None, threads: list[int]
             Variant("bare: thread pool, pbr, httptools+uvloop", [*bare, "--serving", "threadpool", "--pbr", *io], fast_env),
             Variant("bare: inline on loop, pbr, httptools+uvloop", [*bare, "--serving", "inline", "--pbr", *io], fast_env),
             Variant("bare: raw ASGI, pbr, httptools+uvloop", [*bare, "--serving", "asgi", "--pbr", *io], fast_env),
+            Variant("bare: raw ASGI inline, pbr, httptools+uvloop", [*bare, "--serving", "asgi-inline", "--pbr", *io], fast_env),
         ]  # fmt: skip
     serve = [*punchcard_argv(), "serve"]
     out.append(Variant(PUNCHCARD, serve, env, cwd=workdir, check="slack_text", bare=False))
