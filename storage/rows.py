@@ -133,13 +133,6 @@ _PERSON_Q = Prepared(_PERSON)
 _PERSON_LOCKED = Prepared(_PERSON.with_for_update(of=Person))
 _P = len(_PERSON_COLUMNS)
 _IN_TRANSACTION = "punchcard.workspace"
-_TASK_NAMED = Prepared(
-    select(*_TASK_COLUMNS).where(
-        Task.project_id == bindparam("project_id"),
-        Task.active.is_(True),
-        func.lower(Task.name) == bindparam("name"),
-    )
-)
 _WORK_TYPE_NAMED = Prepared(
     select(WorkType.id, WorkType.name).where(
         WorkType.active.is_(True), func.lower(WorkType.name) == bindparam("name")
@@ -225,11 +218,6 @@ def workspace(conn: Connection) -> WorkspaceRow:
 
 def _workspace_row(row: tuple[Any, ...]) -> WorkspaceRow:
     return WorkspaceRow(row[0], list(row[1] or []), row[2] or 0, row[3] or 0)
-
-
-def task_named(conn: Connection, project_id: int, name: str) -> TaskRow | None:
-    row = _TASK_NAMED.first(conn, {"project_id": project_id, "name": name.lower()})
-    return TaskRow(*row) if row else None
 
 
 def work_type_named(conn: Connection, name: str) -> WorkTypeRow | None:

@@ -34,7 +34,7 @@ def find_project(conn: Connection, query: str) -> ProjectRow:
 def take_task(conn: Connection, project: ProjectRow, rest: list[str]) -> tuple[TaskRow | None, list[str]]:
     """The first word is a task if it names one of the project's tasks; else it is description."""
     if rest:
-        task = rows.task_named(conn, project.id, rest[0])
+        task = project_index.current(conn).task_named(project.id, rest[0])
         if task is not None:
             return task, rest[1:]
     return None, rest

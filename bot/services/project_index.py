@@ -13,14 +13,17 @@ from __future__ import annotations
 import threading
 import weakref
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, func, select
 
 from storage import rows
-from storage.models import Client, Project
-from storage.rows import ProjectRow
+from storage.models import Client, Project, Task
+from storage.rows import ProjectRow, TaskRow
 
+_OPEN_TASKS = (
+    select(Task.project_id, Task.id, Task.name, Task.billable).where(Task.active.is_(True)).order_by(Task.id)
+)
 _VISIBLE = (
     select(Project.id, Project.code, Project.name, Project.billing_type, Project.required_fields)
     .join(Client, Client.id == Project.client_id)
@@ -40,9 +43,17 @@ class ProjectIndex:
     starts: tuple[int, ...]  # where each line starts in the blob
     tabs: tuple[int, ...]  # where each line's tab is
     exact: dict[str, tuple[ProjectRow, ...]]  # lower-cased code or name -> projects, by code
+    # (project id, lower-cased name) -> the project's open task; tasks change only through
+    # the import, which bumps the catalog version like projects.
+    tasks: dict[tuple[int, str], TaskRow] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, version: int, projects: tuple[ProjectRow, ...]) -> ProjectIndex:
+    def build(
+        cls,
+        version: int,
+        projects: tuple[ProjectRow, ...],
+        tasks: dict[tuple[int, str], TaskRow] | None = None,
+    ) -> ProjectIndex:
         lines = [f"{_clean(p.code)}\t{_clean(p.name)}\n" for p in projects]
         starts, tabs, offset = [], [], 0
         for project, line in zip(projects, lines, strict=True):
@@ -55,8 +66,12 @@ class ProjectIndex:
                 exact.setdefault(key, []).append(project)
         return cls(
             version, projects, {p.id: p for p in projects}, "".join(lines), tuple(starts), tuple(tabs),
-            {k: tuple(v) for k, v in exact.items()},
+            {k: tuple(v) for k, v in exact.items()}, tasks or {},
         )  # fmt: skip
+
+    def task_named(self, project_id: int, name: str) -> TaskRow | None:
+        """The project's open task of that name, case-insensitive."""
+        return self.tasks.get((project_id, name.lower()))
 
     def matching(self, query: str, *, limit: int) -> tuple[list[ProjectRow], list[ProjectRow]]:
         """What ``/track start <query>`` may mean: projects whose code or name is the query
@@ -115,7 +130,12 @@ def current(conn: Connection) -> ProjectIndex:
     if index is not None and index.version == version:
         return index
     projects = tuple(ProjectRow(*row) for row in conn.execute(_VISIBLE))
-    index = ProjectIndex.build(version, projects)
+    visible = {p.id for p in projects}
+    tasks: dict[tuple[int, str], TaskRow] = {}
+    for project_id, task_id, name, billable in conn.execute(_OPEN_TASKS):
+        if project_id in visible:
+            tasks.setdefault((project_id, name.lower()), TaskRow(task_id, name, billable))
+    index = ProjectIndex.build(version, projects, tasks)
     with _lock:
         _cache[key] = index
     return index
