@@ -50,7 +50,7 @@ class Deps:
     _pending_lock: threading.Lock = field(default_factory=threading.Lock)
     # The serving event loop, once attached (bot.web, on SQLite): see attach_loop.
     _loop: list[asyncio.AbstractEventLoop] = field(default_factory=list)
-    # Coalesced work due on the loop, run one piece per loop iteration (see _drain).
+    # Coalesced work due on the loop, run one piece at a time, spaced out (see _drain).
     _due: collections.deque[tuple[str, Callable[[], Any]]] = field(default_factory=collections.deque)
 
     def background(self, work: Callable[[], None]) -> None:
