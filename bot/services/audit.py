@@ -16,7 +16,6 @@ from storage.models import AuditRecord
 from storage.models.base import UTCDateTime
 from storage.rows import EntryRow
 
-_INSERT = insert(AuditRecord)
 _INSERT_ONE = Prepared(
     insert(AuditRecord).values(
         {n: bindparam(n) for n in ("entry_id", "actor", "at", "action", "before", "after", "comment")}
@@ -82,22 +81,12 @@ def record_each(
     """Append one record per entry, alike but for the entry, in one statement."""
     if not entry_ids:
         return
-    select_sql = _EACH.get(conn.dialect.name)
-    if select_sql is None:  # another database: the batched INSERT
-        record_many(conn, [{"entry_id": e, "actor": actor, "at": now, "action": action, "comment": comment,
-                            "before": None, "after": None} for e in entry_ids])  # fmt: skip
-        return
     statement = text(
-        "INSERT INTO audit_log (entry_id, actor, at, action, before, after, comment) " + select_sql
+        "INSERT INTO audit_log (entry_id, actor, at, action, before, after, comment) "
+        + _EACH[conn.dialect.name]  # the two databases Punchcard runs on
     ).bindparams(bindparam("at", type_=UTCDateTime))
     ids: Any = entry_ids if conn.dialect.name == "postgresql" else json.dumps(entry_ids)
     conn.execute(statement, {"ids": ids, "actor": actor, "at": now, "action": action, "comment": comment})
-
-
-def record_many(conn: Connection, records: list[dict[str, Any]]) -> None:
-    """Append many records in one batched INSERT (same keys as :func:`record`'s row)."""
-    if records:
-        conn.execute(_INSERT, records)
 
 
 def history(conn: Connection, entry_id: int) -> list[tuple[Any, ...]]:

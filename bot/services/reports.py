@@ -47,7 +47,8 @@ class Period:
 def period(conn: Connection, person: PersonRow, *, label: str, now: datetime) -> Period:
     today = local_date(now, person.timezone)
     first, last = (today, today) if label == "today" else week_bounds(today)
-    lines = [EntryLine(e, p, t) for e, p, t in rows.entries_between(conn, person.id, first, last)]
+    found = rows.entries_between(conn, person.id, first, last, projects=project_index.current(conn).by_id)
+    lines = [EntryLine(e, p, t) for e, p, t in found]
     return _period(person, label, first, last, lines, running(conn, person, now=now))
 
 
