@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.clock import utcnow
+from storage.db import after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +55,10 @@ class Deps:
     _due: collections.deque[tuple[str, Callable[[], Any]]] = field(default_factory=collections.deque)
 
     def background(self, work: Callable[[], None]) -> None:
-        """Run ``work`` after the ack, off the request thread."""
-        self.executor.submit(work)
+        """Run ``work`` after the ack, off the request thread; inside a group transaction
+        (storage.db.write_batch), once it has committed, so the work sees what the request
+        wrote, and never for a request whose batch failed."""
+        after_commit(self.sessions, lambda: self._submit(work))
 
     def attach_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Requests are answered on this loop (bot.web). From now on the CPU half of coalesced

@@ -15,9 +15,9 @@ from sqlalchemy import Engine
 from bot.app import create_app
 from bot.config import ConfigError, Settings
 from bot.context import Deps
-from bot.listeners.commands import answers_without_waiting
-from bot.web import DISPATCH_THREADS
-from storage.db import make_engine, make_sessionmaker, ping, start_checkpoints
+from bot.listeners.commands import answers_without_waiting, batch_failed, is_track_command
+from bot.web import DISPATCH_THREADS, GroupCommit
+from storage.db import make_engine, make_sessionmaker, ping, start_checkpoints, write_batch
 from storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,10 @@ def serving(engine: Engine, deps: Deps) -> dict[str, Any]:
     database server every request waits on it, and they overlap on the thread pool."""
     if engine.dialect.name != "sqlite":
         return {}
-    return {"inline": answers_without_waiting(deps), "on_loop": deps.attach_loop}
+    group = GroupCommit(
+        accepts=is_track_command, batch=lambda: write_batch(deps.sessions), failed=batch_failed
+    )
+    return {"inline": answers_without_waiting(deps), "on_loop": deps.attach_loop, "group": group}
 
 
 def _build(settings: Settings, deps: Deps) -> App:

@@ -13,11 +13,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import anyio.to_thread
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -36,6 +39,56 @@ EVENTS_PATH = "/slack/events"
 # Requests are short CPU bursts under one GIL: a few threads serve them fastest; more only
 # queue for the GIL (and for SQLite's single writer) and stretch the tail (see bench/).
 DISPATCH_THREADS = 4
+# A batch of group-committed requests holds the loop while it runs: at most this many.
+BATCH_LIMIT = 32
+
+
+@dataclass(frozen=True)
+class GroupCommit:
+    """Requests answered on the loop in one turn of it, dispatched one after another in one
+    database transaction (storage.db.write_batch) and answered once it has committed."""
+
+    accepts: Callable[[str], bool]  # whether a request (its body) may join a batch
+    batch: Callable[[], AbstractContextManager[Any]]  # the transaction; ``.failed`` after it
+    failed: Callable[[], BoltResponse]  # the answer to each request of a batch that failed
+    limit: int = BATCH_LIMIT
+
+
+class _Batcher:
+    def __init__(self, app: App, group: GroupCommit) -> None:
+        self.app = app
+        self.group = group
+        self.waiting: list[tuple[BoltRequest, asyncio.Future[BoltResponse]]] = []
+
+    def dispatch(self, request: BoltRequest) -> asyncio.Future[BoltResponse]:
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[BoltResponse] = loop.create_future()
+        self.waiting.append((request, answer))
+        if len(self.waiting) == 1:
+            # The requests that arrive with this one start this turn of the loop; they
+            # queue behind it, and the flush runs in the next turn, after all of them.
+            loop.call_soon(self.flush)
+        elif len(self.waiting) >= self.group.limit:
+            self.flush()
+        return answer
+
+    def flush(self) -> None:
+        waiting, self.waiting = self.waiting, []
+        if not waiting:
+            return
+        answers: list[BoltResponse] = []
+        try:
+            with self.group.batch() as batch:
+                for request, _answer in waiting:
+                    answers.append(self.app.dispatch(request))
+            if batch is not None and batch.failed:
+                answers = [self.group.failed() for _ in waiting]
+        except Exception:  # the transaction could not begin or end
+            logger.exception("a batch of %d requests failed", len(waiting))
+            answers = [self.group.failed() for _ in waiting]
+        for (_request, answer), response in zip(waiting, answers, strict=True):
+            if not answer.done():
+                answer.set_result(response)
 
 
 def create_web_app(
@@ -45,9 +98,12 @@ def create_web_app(
     dispatch_threads: int = DISPATCH_THREADS,
     inline: Callable[[str], bool] | None = None,
     on_loop: Callable[[asyncio.AbstractEventLoop], None] | None = None,
+    group: GroupCommit | None = None,
 ) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     """``inline(body)`` is True for a request that can be answered without waiting on I/O;
-    ``on_loop`` is handed the serving event loop at start-up.
+    ``on_loop`` is handed the serving event loop at start-up; requests that ``group``
+    accepts (all of them answered inline) share a transaction with those that arrive with
+    them (group commit: one COMMIT for a burst, bench/track_compare.py).
 
     Slack's POSTs take a raw ASGI path: Starlette's middleware and routing cost about 60 µs a
     request (bench/bare_app.py --serving asgi-inline), a tenth of a ``/track`` answer.
@@ -93,6 +149,8 @@ def create_web_app(
         ],
     )
 
+    batcher = _Batcher(app, group) if group is not None else None
+
     async def events(scope: Scope, receive: Receive, send: Send) -> None:
         chunks = []
         while True:
@@ -105,7 +163,10 @@ def create_web_app(
         bolt_request = BoltRequest(body=body, query=scope.get("query_string", b"").decode("latin-1"),
                                    headers=headers)  # fmt: skip
         if inline is not None and inline(body):
-            bolt_response = app.dispatch(bolt_request)
+            if batcher is not None and batcher.group.accepts(body):
+                bolt_response = await batcher.dispatch(bolt_request)
+            else:
+                bolt_response = app.dispatch(bolt_request)
         else:
             bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         content = bolt_response.body

@@ -89,6 +89,13 @@ def session_scope(factory: sessionmaker[Session], *, read_only: bool = False) ->
 
     ``read_only`` scopes never write; on SQLite they run beside writers instead of queueing.
     """
+    batch = _open_batch(factory.kw.get("bind"))
+    if batch is not None:  # joins the group transaction (the write lock is the batch's)
+        with batch.savepoint(), Session(bind=batch.conn, expire_on_commit=False,
+                                        join_transaction_mode="create_savepoint") as session:  # fmt: skip
+            yield session
+            session.commit()
+        return
     lock = None if read_only else _WRITE_LOCKS.get(factory.kw.get("bind"))
     with lock if lock is not None else nullcontext():
         session = factory()
@@ -113,13 +120,126 @@ def write_scope(factory: sessionmaker[Session]) -> Iterator[Connection]:
         with engine.begin() as conn:
             yield conn
         return
+    batch = _open_batch(engine)
+    if batch is not None:
+        with batch.savepoint():
+            yield batch.conn
+        return
     with lock:
         conn = _thread_connection(engine)
-        with conn.begin():
-            yield conn
+        try:
+            with conn.begin():
+                yield conn
+        except BaseException:
+            _end_open_transaction(conn)
+            raise
 
 
 _local = threading.local()
+
+
+def _end_open_transaction(conn: Connection) -> None:
+    """A COMMIT that failed on a deferred constraint leaves SQLite's transaction open, and
+    SQLAlchemy, which counts it as ended, would not roll it back: a connection the thread
+    keeps must not carry it into its next scope."""
+    raw: Any = conn.connection.dbapi_connection
+    if raw is not None and raw.in_transaction:
+        raw.execute("ROLLBACK")
+
+
+class BatchFailed(Exception):
+    """The group transaction a write scope joined can no longer commit."""
+
+
+class WriteBatch:
+    """Group commit on SQLite: the write scopes a thread opens while this is open share one
+    transaction, each in a savepoint of its own, so one that fails rolls back alone, and
+    the batch commits once. One COMMIT (one WAL append of the pages they share) instead of
+    one per request. ``failed`` is set when the batch could not commit: nothing in it was
+    saved. Work registered with :func:`after_commit` runs once it has committed."""
+
+    def __init__(self, engine: Engine, conn: Connection) -> None:
+        self.engine = engine
+        self.conn = conn
+        self.failed = False
+        self.scopes = 0
+        self._raw = conn.connection.dbapi_connection
+        self._committed: list[Callable[[], None]] = []
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        if self.failed:
+            raise BatchFailed("an earlier failure rolled the batch back")
+        raw = self._raw
+        raw.execute("SAVEPOINT punchcard_scope")  # type: ignore[union-attr]
+        self.scopes += 1
+        try:
+            yield
+        except BaseException:
+            try:
+                raw.execute("ROLLBACK TO punchcard_scope")  # type: ignore[union-attr]
+                raw.execute("RELEASE punchcard_scope")  # type: ignore[union-attr]
+            except Exception:  # SQLite rolled the whole transaction back (I/O error, full disk)
+                logger.exception("write batch: savepoint rollback failed")
+                self.failed = True
+            raise
+        raw.execute("RELEASE punchcard_scope")  # type: ignore[union-attr]
+
+
+def _open_batch(engine: Engine | None) -> WriteBatch | None:
+    batch: WriteBatch | None = getattr(_local, "batch", None)
+    return batch if batch is not None and batch.engine is engine else None
+
+
+@contextmanager
+def write_batch(factory: sessionmaker[Session]) -> Iterator[WriteBatch | None]:
+    """Open a group transaction on this thread (SQLite only; elsewhere yields None and write
+    scopes run as usual). On leaving it commits; a failed commit is rolled back and marks
+    the batch ``failed`` instead of raising, so the caller can answer every request in it."""
+    engine = factory.kw["bind"]
+    lock = _WRITE_LOCKS.get(engine)
+    if lock is None or _open_batch(engine) is not None:
+        yield None
+        return
+    with lock:
+        conn = _thread_connection(engine)
+        batch = WriteBatch(engine, conn)
+        _local.batch = batch
+        try:
+            transaction = conn.begin()
+            try:
+                yield batch
+            except BaseException:
+                transaction.rollback()
+                raise
+            if batch.failed:
+                transaction.rollback()
+            else:
+                try:
+                    transaction.commit()
+                except Exception:
+                    logger.exception("write batch: commit failed")
+                    batch.failed = True
+                    transaction.rollback()
+                    _end_open_transaction(conn)
+        finally:
+            _local.batch = None
+    if not batch.failed:
+        for work in batch._committed:
+            try:
+                work()
+            except Exception:
+                logger.exception("after-commit work failed")
+
+
+def after_commit(factory: sessionmaker[Session], work: Callable[[], None]) -> None:
+    """Run ``work`` once the group transaction open on this thread has committed (dropped if
+    it fails), or now when none is open."""
+    batch = _open_batch(factory.kw["bind"])
+    if batch is None:
+        work()
+    else:
+        batch._committed.append(work)
 
 
 def _thread_connection(engine: Engine) -> Connection:
@@ -140,6 +260,11 @@ def _thread_connection(engine: Engine) -> Connection:
 def read_scope(factory: sessionmaker[Session]) -> Iterator[Connection]:
     """A read-only transaction on a bare Connection: no ORM session, for hot read paths."""
     engine = factory.kw["bind"]
+    batch = _open_batch(engine)
+    if batch is not None:  # reads what the batch wrote so far, as a write scope would
+        with batch.savepoint():
+            yield batch.conn
+        return
     with engine.connect().execution_options(**{READ_ONLY: True}) as conn, conn.begin():
         yield conn
 

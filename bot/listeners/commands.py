@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
@@ -26,7 +27,7 @@ from bot.services.clock import local_date
 from bot.services.track import FormRequest
 from bot.slack import make_client, profile_lookup
 from bot.views import track as views
-from storage.db import session_scope, write_scope
+from storage.db import after_commit, session_scope, write_scope
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def _execute(deps: Deps, client: WebClient, *, user_id: str, text: str, now: dat
         person = people.get_or_register(
             conn, user_id, now=now, lookup=profile_lookup(client), for_update=True
         )
-        deps.known_people.add(user_id)
+        after_commit(deps.sessions, lambda: deps.known_people.add(user_id))
         command = parsing.parse(text, local_date(now, person.timezone))
         result = track.execute(conn, person, command, now=now)
         refresh = people.needs_profile(person)
@@ -124,18 +125,38 @@ def answers_without_waiting(deps: Deps) -> Callable[[str], bool]:
     def check(body: str) -> bool:
         if not body.startswith(("token=", "command=")) and "&command=" not in body:
             return True  # interactivity (payload=) and events (JSON)
-        form = "&" + body
-        start = form.find("&user_id=")
-        if start == -1:
-            return True
-        start += len("&user_id=")
-        end = form.find("&", start)
-        user_id = form[start : end if end != -1 else len(form)]
-        if "%" in user_id or "+" in user_id:  # Slack's ids need no quoting, but be exact
-            user_id = unquote_plus(user_id)
-        return user_id in deps.known_people
+        user_id = _form_field(body, "user_id")
+        return user_id is None or user_id in deps.known_people
 
     return check
+
+
+def is_track_command(body: str) -> bool:
+    """For bot.web's group commit: whether a request body is a ``/track`` slash command
+    (its answers come from one write scope, and it hands slow work to the background)."""
+    return _form_field(body, "command") == COMMAND
+
+
+def _form_field(body: str, name: str) -> str | None:
+    """One field of a form-encoded body, read without parsing the rest (the text can be long)."""
+    form = "&" + body
+    key = f"&{name}="
+    start = form.find(key)
+    if start == -1:
+        return None
+    start += len(key)
+    end = form.find("&", start)
+    value = form[start : end if end != -1 else len(form)]
+    if "%" in value or "+" in value:  # Slack's ids need no quoting, but be exact
+        value = unquote_plus(value)
+    return value
+
+
+def batch_failed() -> BoltResponse:
+    """The answer to each ``/track`` of a group transaction that could not commit."""
+    message = views.error("Something went wrong on our side; nothing was saved. Please try again.")
+    headers: dict[str, str | Sequence[str]] = {"content-type": "application/json;charset=utf-8"}
+    return BoltResponse(status=200, body=json.dumps(message), headers=headers)
 
 
 def refresh_person(deps: Deps, client: WebClient, user_id: str) -> None:

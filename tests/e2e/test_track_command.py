@@ -170,6 +170,35 @@ def test_one_timer_per_person_under_concurrent_starts(firm: None, running_app: R
         assert s.scalar(select(func.count()).select_from(TimeEntry)) == 7
 
 
+def test_a_burst_of_commands_from_many_people_is_each_answered_and_saved(
+    firm: None, running_app: RunningApp
+) -> None:
+    """On SQLite the commands that arrive together share one transaction (group commit);
+    each is still answered for itself, and each saved."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    people = [f"U0BURST{i:02d}" for i in range(12)]
+    for user_id in people:  # registered from users.info, one by one
+        running_app.say("status", user_id=user_id)
+
+    def burst(text: str) -> list[str]:
+        with ThreadPoolExecutor(len(people)) as pool:
+            return list(pool.map(lambda u: running_app.say(text.format(u=u), user_id=u), people))
+
+    started = burst("start acme {u} work")
+    assert all(f"{u} work" in a and "Timer running" in a for u, a in zip(people, started, strict=True))
+    running_app.clock.advance(minutes=30)
+    stopped = burst("stop")
+    assert all(
+        f"Saved 0:30 on *ACME-WEB* Website Redesign — {u} work." in a
+        for u, a in zip(people, stopped, strict=True)
+    )
+    with session_scope(running_app.sessions) as s:
+        assert s.scalar(select(func.count()).select_from(RunningTimer)) == 0
+    saved = {e.description: e.duration_seconds for e in entries(running_app)}
+    assert saved == {f"{u} work": 1800 for u in people}
+
+
 def test_today_lists_entries_with_edit_menus_and_locks(firm: None, running_app: RunningApp) -> None:
     from sqlalchemy import update
 
