@@ -403,6 +403,8 @@ def main() -> int:
                 r = loadgen.run(v.port, workload(args.warmup, args.concurrency), v.check)
                 v.failures += r["failures"]
                 v.first_failure = v.first_failure or r["first_failure"]
+            if any(not v.bare for v in vs):
+                time.sleep(args.settle)  # the warm-up's Home tabs, before the first round
             print(f"warm-up done ({args.warmup} requests each)", file=sys.stderr)
             per_round = workload(max(1, args.requests // args.rounds), args.concurrency)
             for n in range(args.rounds):
