@@ -212,6 +212,8 @@ class FakeSlack:
         self._uploads: dict[str, dict[str, Any]] = {}  # upload id -> filename, length, size
         self._counter = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
+        # apps.connections.open hands this out (tests.fakesocket.FakeSocketMode.url).
+        self.socket_url: str | None = None
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
         self.port: int = int(self._server.server_address[1])
@@ -355,6 +357,10 @@ class FakeSlack:
         """The ``ok`` answer for ``method``; called with the lock held."""
         if method == "auth.test":
             return dict(AUTH_TEST)
+        if method == "apps.connections.open":
+            if self.socket_url is None:
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": True, "url": self.socket_url}
         if method == "users.info":
             user_id = str(params.get("user", ""))
             user = self.users.get(user_id) or make_user(user_id)
