@@ -81,7 +81,9 @@ def time_decisions(url: str, samples: int) -> list[float]:
     for submission_id in submissions:
         started = time.perf_counter()
         with write_scope(sessions) as conn:
-            decision = approvals.decide(conn, submission_id, partner, approve=True, now=NOW + timedelta(hours=1))
+            decision = approvals.decide(
+                conn, submission_id, partner, approve=True, now=NOW + timedelta(hours=1)
+            )
         times.append((time.perf_counter() - started) * 1000)
         assert decision.entries == 500
     return times

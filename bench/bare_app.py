@@ -152,7 +152,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--api", required=True, help="the (fake) Slack Web API base URL")
     parser.add_argument("--secret", default="bench-secret")
-    parser.add_argument("--serving", choices=["stock", "threadpool", "inline", "asgi", "asgi-inline"], default="threadpool")
+    parser.add_argument(
+        "--serving", choices=["stock", "threadpool", "inline", "asgi", "asgi-inline"], default="threadpool"
+    )
     parser.add_argument("--pbr", action="store_true", help="App(process_before_response=True)")
     parser.add_argument("--threads", type=int, default=0, help="thread-pool size (0: anyio's default, 40)")
     parser.add_argument("--http", default="h11")

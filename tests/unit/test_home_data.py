@@ -83,6 +83,11 @@ def test_a_busy_week_is_read_a_page_at_a_time_with_whole_totals(
     assert (first.week.line_count, first.week.total_seconds) == (75, 75 * 360)
     assert len([ln for ln in first.week.lines if ln.entry.date != first.today.first]) == 30  # one page read
     view = str(home_view(first, now=clock()))
-    assert "…and 5 more today." in view and "Page 1 of 2" in view and "before 38" in view and "before 9" not in view
+    assert (
+        "…and 5 more today." in view
+        and "Page 1 of 2" in view
+        and "before 38" in view
+        and "before 9" not in view
+    )
     later = str(home_view(second, now=clock(), page=1))
     assert "Page 2 of 2" in later and "before 9" in later and "before 38" not in later

@@ -63,14 +63,30 @@ def test_set_based_entry_guards_still_refuse_closed_months_and_downgrade(empty_d
     upgrade(engine)
     t = "2026-10-05 12:00:00+00:00"
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO clients (name, active, created_at, updated_at) VALUES ('A', true, :t, :t)"), {"t": t})
-        conn.execute(text(
-            "INSERT INTO people (slack_id, name, role, timezone, timezone_from_import, schedule, active, created_at, updated_at) "
-            "VALUES ('U1', 'P', 'member', 'UTC', false, '{}', true, :t, :t)"), {"t": t})
-        conn.execute(text(
-            "INSERT INTO projects (client_id, name, code, billing_type, active, created_at, updated_at) "
-            "SELECT id, 'P', 'P', 'hourly', true, :t, :t FROM clients"), {"t": t})
-        conn.execute(text("INSERT INTO closed_periods (month, closed_by, closed_at, reason) VALUES ('2026-10', 'cli', :t, '')"), {"t": t})
+        conn.execute(
+            text("INSERT INTO clients (name, active, created_at, updated_at) VALUES ('A', true, :t, :t)"),
+            {"t": t},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO people (slack_id, name, role, timezone, timezone_from_import, schedule, active, created_at, updated_at) "
+                "VALUES ('U1', 'P', 'member', 'UTC', false, '{}', true, :t, :t)"
+            ),
+            {"t": t},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO projects (client_id, name, code, billing_type, active, created_at, updated_at) "
+                "SELECT id, 'P', 'P', 'hourly', true, :t, :t FROM clients"
+            ),
+            {"t": t},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO closed_periods (month, closed_by, closed_at, reason) VALUES ('2026-10', 'cli', :t, '')"
+            ),
+            {"t": t},
+        )
     entry = (
         "INSERT INTO time_entries (person_id, project_id, date, duration_seconds, description, billable, status, source, "
         "created_at, updated_at) SELECT p.id, j.id, :d, 60, '', true, 'draft', 'manual', :t, :t FROM people p, projects j"

@@ -245,4 +245,6 @@ def test_array_literals_reach_postgresql_as_the_values_they_were(engine: Any) ->
         assert conn.execute(text("SELECT CAST(:a AS varchar[])"), {"a": _pg_array(words)}).scalar() == words
         got = conn.execute(text("SELECT CAST(:a AS numeric[])"), {"a": _pg_array(amounts)}).scalar()
         assert got == amounts
-        assert conn.execute(text("SELECT CAST(:a AS integer[])"), {"a": _pg_array([1, None, 3])}).scalar() == [1, None, 3]
+        assert conn.execute(
+            text("SELECT CAST(:a AS integer[])"), {"a": _pg_array([1, None, 3])}
+        ).scalar() == [1, None, 3]
