@@ -162,8 +162,7 @@ class WriteBatch:
         self.engine = engine
         self.conn = conn
         self.failed = False
-        self.scopes = 0
-        self._raw = conn.connection.dbapi_connection
+        self._raw: Any = conn.connection.dbapi_connection
         self._committed: list[Callable[[], None]] = []
 
     @contextmanager
@@ -171,19 +170,18 @@ class WriteBatch:
         if self.failed:
             raise BatchFailed("an earlier failure rolled the batch back")
         raw = self._raw
-        raw.execute("SAVEPOINT punchcard_scope")  # type: ignore[union-attr]
-        self.scopes += 1
+        raw.execute("SAVEPOINT punchcard_scope")
         try:
             yield
         except BaseException:
             try:
-                raw.execute("ROLLBACK TO punchcard_scope")  # type: ignore[union-attr]
-                raw.execute("RELEASE punchcard_scope")  # type: ignore[union-attr]
+                raw.execute("ROLLBACK TO punchcard_scope")
+                raw.execute("RELEASE punchcard_scope")
             except Exception:  # SQLite rolled the whole transaction back (I/O error, full disk)
                 logger.exception("write batch: savepoint rollback failed")
                 self.failed = True
             raise
-        raw.execute("RELEASE punchcard_scope")  # type: ignore[union-attr]
+        raw.execute("RELEASE punchcard_scope")
 
 
 def _open_batch(engine: Engine | None) -> WriteBatch | None:
