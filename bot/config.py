@@ -27,6 +27,11 @@ class Settings:
     signing_secret: str | None
     app_token: str | None
     base_url: str | None
+    # serve runs the scheduler too (off: run `punchcard scheduler` beside it instead)
+    scheduler: bool = True
+    outbox_backoff: float = 2.0  # seconds before the first retry; doubled per attempt
+    outbox_attempts: int = 10  # failed attempts before a message is marked failed
+    outbox_poll: float = 1.0  # seconds between looks for messages other processes queued
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -65,6 +70,9 @@ class Settings:
         app_token = get("SLACK_APP_TOKEN")
         if app_token is not None and not app_token.startswith("xapp-"):
             raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        scheduler = (get("PUNCHCARD_SCHEDULER") or "on").lower()
+        if scheduler not in ("on", "off"):
+            raise ConfigError(f"PUNCHCARD_SCHEDULER must be on or off, not {scheduler!r}")
         return cls(
             database_url=database_url,
             slack_api_url=api_url,
@@ -72,6 +80,14 @@ class Settings:
             signing_secret=get("SLACK_SIGNING_SECRET"),
             app_token=app_token,
             base_url=base_url,
+            scheduler=scheduler == "on",
+            outbox_backoff=_number(
+                "PUNCHCARD_OUTBOX_BACKOFF", get("PUNCHCARD_OUTBOX_BACKOFF"), 2.0, 0.01, 3600
+            ),
+            outbox_attempts=int(
+                _number("PUNCHCARD_OUTBOX_ATTEMPTS", get("PUNCHCARD_OUTBOX_ATTEMPTS"), 10, 1, 100)
+            ),
+            outbox_poll=_number("PUNCHCARD_OUTBOX_POLL", get("PUNCHCARD_OUTBOX_POLL"), 1.0, 0.01, 60),
         )
 
     def require_slack(self, *, socket: bool) -> None:
@@ -85,6 +101,18 @@ class Settings:
                 )
         elif self.signing_secret is None:
             raise ConfigError("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")
+
+
+def _number(name: str, value: str | None, default: float, low: float, high: float) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {value!r}") from None
+    if not low <= number <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g}, not {value!r}")
+    return number
 
 
 def _require_http_url(name: str, value: str) -> None:

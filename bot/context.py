@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from bot.services.clock import utcnow
-from storage.db import after_commit
+from storage.db import Database
 
 logger = logging.getLogger(__name__)
 
@@ -39,14 +37,15 @@ def _pool() -> Executor:
 
 @dataclass(frozen=True)
 class Deps:
-    sessions: sessionmaker[Session]
+    """``db.transaction()`` is a listener's one unit of work: it commits when the block
+    ends (after the ack's answer is built), and what must follow the commit goes to
+    :meth:`background`."""
+
+    db: Database
     # Seals modal private_metadata (bot.metadata): the signing secret, or the bot token.
     secret: str
     clock: Callable[[], datetime] = field(default=utcnow)
     executor: Executor = field(default_factory=_pool)
-    # Slack ids this process has seen registered (people are never deleted): a hint for
-    # bot.web, whose requests from them need no users.info before the answer.
-    known_people: set[str] = field(default_factory=set)
     _pending: dict[str, _Cancellable | None] = field(default_factory=dict)
     _pending_lock: threading.Lock = field(default_factory=threading.Lock)
     # The serving event loop, once attached (bot.web, on SQLite): see attach_loop.
@@ -55,10 +54,10 @@ class Deps:
     _due: collections.deque[tuple[str, Callable[[], Any]]] = field(default_factory=collections.deque)
 
     def background(self, work: Callable[[], None]) -> None:
-        """Run ``work`` after the ack, off the request thread; inside a group transaction
-        (storage.db.write_batch), once it has committed, so the work sees what the request
-        wrote, and never for a request whose batch failed."""
-        after_commit(self.sessions, lambda: self._submit(work))
+        """Run ``work`` after the ack, off the request thread; inside a unit of work (or a
+        group transaction, ``Database.batch``) once it has committed, so the work sees what
+        the request wrote, and never for a request whose transaction failed."""
+        self.db.after_commit(lambda: self._submit(work))
 
     def attach_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Requests are answered on this loop (bot.web). From now on the CPU half of coalesced

@@ -1,6 +1,13 @@
-"""Errors that carry a message meant for the person who caused them."""
+"""Errors that reach the person who caused them.
+
+``UserError`` carries its message (the ``/track`` grammar's and the CLI's own answers);
+``Refused`` is a service saying no, with a reason code and the facts the answer needs: its
+words are ``bot.views.refusals``'s, so services hold no user-facing text.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class UserError(Exception):
@@ -19,3 +26,13 @@ class UserError(Exception):
 
 class NotFound(UserError):
     pass
+
+
+class Refused(Exception):
+    """A service refusing an action: ``reason`` names which refusal, ``facts`` what its
+    answer says (who decided, which month...)."""
+
+    def __init__(self, reason: str, **facts: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.facts = facts

@@ -1,4 +1,8 @@
-"""What the bot sends on its own, after the ack: the App Home, and modals opened for a person."""
+"""What the bot shows after the ack, straight from the request's work: the App Home (kept in
+step with a person's changes, coalesced; losing one publish loses nothing, the next change
+or opening of the tab republishes it) and modals opened for a person (their trigger expires
+in 3 s, so they cannot wait in a queue). Messages the bot sends on its own go through the
+outbox (bot.delivery)."""
 
 from __future__ import annotations
 
@@ -12,8 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.context import Deps
 from bot.services import home_tab
 from bot.views.home_tab import home_view, welcome_view
-from storage import rows
-from storage.db import read_scope
+from storage import people
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +32,8 @@ def build_home(deps: Deps, user_id: str, *, page: int = 0) -> dict[str, Any] | N
     """The person's Home tab as it is now (None, logged, when it could not be built)."""
     try:
         now = deps.clock()
-        with read_scope(deps.sessions) as conn:
-            person = rows.person(conn, user_id)
+        with deps.db.transaction(read_only=True) as conn:
+            person = people.person(conn, user_id)
             # Someone who never used /track sees the welcome; they are registered on first use.
             if person is None:
                 return welcome_view()
@@ -72,14 +75,3 @@ def open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:
     except SlackApiError as err:
         # An expired trigger (over 3 s) or a view Slack refuses: log it; there is no one to tell.
         logger.warning("views.open failed: %s", err.response.get("error"))
-
-
-def dm(client: WebClient, user_id: str, message: dict[str, Any]) -> tuple[str, str] | None:
-    """A direct message from the bot: (channel, ts), or None when Slack refused it."""
-    try:
-        channel = client.conversations_open(users=user_id)["channel"]["id"]
-        posted = client.chat_postMessage(channel=channel, **message)
-        return channel, posted["ts"]
-    except (SlackApiError, KeyError, TypeError) as err:
-        logger.warning("could not DM %s: %s", user_id, err)
-        return None

@@ -14,14 +14,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from bot.errors import UserError
 
-MAX_ENTRY_SECONDS = 24 * 3600
-
 USAGE = {
     "start": (
         "`/track start <project> [task] [description]`, "
         'e.g. `/track start ACME-WEB Design "homepage wireframes"`'
     ),
-    "stop": "`/track stop`",
+    "stop": "`/track stop [description]`: saves the running timer (a description given replaces its own)",
+    "discard": "`/track discard`: drops the running timer without saving its time",
     "status": "`/track status`",
     "log": (
         "`/track log <duration> <project> [task] [description] [on <date>]`, "
@@ -59,6 +58,11 @@ class Start:
 
 @dataclass(frozen=True)
 class Stop:
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Discard:
     pass
 
 
@@ -125,6 +129,7 @@ class Reopen:
 Command = (
     Start
     | Stop
+    | Discard
     | Status
     | Log
     | Report
@@ -168,7 +173,9 @@ def shell_words(normalized: str) -> list[str]:
 
 
 def parse_duration(word: str) -> int:
-    """``90m``, ``1h30m``, ``1.5h``, ``1:30``, ``0.1h`` -> whole seconds (0 < s <= 24 h)."""
+    """``90m``, ``1h30m``, ``1.5h``, ``1:30``, ``0.1h`` -> whole seconds. Whether an entry
+    may last that long is a rule of the entries service (``rules.duration``), not of the
+    grammar."""
     token = word.strip().lower()
     seconds: Decimal | int | None = None
     clock = _CLOCK.match(token)
@@ -182,12 +189,7 @@ def parse_duration(word: str) -> int:
             seconds = hours * 3600 + minutes * 60
     if seconds is None:
         raise UserError(f"`{word}` is not a duration. Write it as {DURATION_FORMS}.")
-    whole = int(Decimal(seconds).quantize(Decimal(1), ROUND_HALF_UP))
-    if whole <= 0:
-        raise UserError(f"`{word}` is zero; an entry needs some time. Write it as {DURATION_FORMS}.")
-    if whole > MAX_ENTRY_SECONDS:
-        raise UserError(f"`{word}` is more than 24 hours; one entry covers at most 24 hours.")
-    return whole
+    return int(Decimal(seconds).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def looks_like_date(word: str) -> bool:
@@ -205,7 +207,8 @@ def _weekday(word: str) -> int | None:
 
 
 def parse_date(word: str, today: date) -> date:
-    """``YYYY-MM-DD``, ``today``, ``yesterday`` or a weekday (the most recent past one)."""
+    """``YYYY-MM-DD``, ``today``, ``yesterday``, ``tomorrow`` or a weekday (the most recent
+    past one). Whether time may be logged on that day is the entries service's rule."""
     w = word.strip().lower()
     if w == "today":
         return today
@@ -217,14 +220,11 @@ def parse_date(word: str, today: date) -> date:
         return today - timedelta(days=back)
     if _ISO_DATE.match(w):
         try:
-            day = date.fromisoformat(w)
+            return date.fromisoformat(w)
         except ValueError:
             raise UserError(f"`{word}` is not a real date. Write it as {DATE_FORMS}.") from None
-        if day > today:
-            raise UserError(f"`{word}` is in the future; you can only log time already worked.")
-        return day
     if w == "tomorrow":
-        raise UserError("`tomorrow` is in the future; you can only log time already worked.")
+        return today + timedelta(days=1)
     raise UserError(f"`{word}` is not a date. Write it as {DATE_FORMS}.")
 
 
@@ -259,10 +259,12 @@ def parse(text: str, today: date) -> Command:
         if [a.lower() for a in args] != ["last"]:
             raise UserError(f"`/track {sub}` works on your last entry.", usage=USAGE[sub])
         return LastEntry(sub)
-    if sub in ("stop", "status", "today", "week", "help"):
+    if sub == "stop":
+        return Stop(" ".join(args) or None)
+    if sub in ("discard", "status", "today", "week", "help"):
         if args:
             raise UserError(f"`/track {sub}` takes no arguments.", usage=USAGE[sub])
-        simple: dict[str, Command] = {"stop": Stop(), "status": Status(), "help": Help()}
+        simple: dict[str, Command] = {"discard": Discard(), "status": Status(), "help": Help()}
         return simple.get(sub) or Report(sub)
     if sub == "log":
         return _parse_log(args, today)

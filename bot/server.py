@@ -1,23 +1,29 @@
-"""``punchcard serve``: migrate, build the app, and serve it over HTTP or Socket Mode."""
+"""``punchcard serve``: migrate, build the app, and serve it over HTTP or Socket Mode, with the
+worker (outbox sender, consumers, scheduler) beside it; ``punchcard scheduler``: the worker
+alone, for a deployment that runs the scheduler as a process of its own."""
 
 from __future__ import annotations
 
 import gc
 import logging
 import os
+import signal
 import sys
+import threading
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine
 
 from bot.app import create_app
 from bot.config import ConfigError, Settings
 from bot.context import Deps
-from bot.listeners.commands import answers_without_waiting, batch_failed, is_track_command
-from bot.web import DISPATCH_THREADS, GroupCommit
-from storage.db import make_engine, make_sessionmaker, ping, start_checkpoints, write_batch
+from bot.delivery import RetryPolicy
+from bot.listeners.commands import COMMAND, INLINE_SUBCOMMANDS, batch_failed
+from bot.slack import make_client, outbox_client
+from bot.web import DISPATCH_THREADS, GroupCommit, command_is, inline_when
+from bot.worker import Worker
+from storage.db import Database, make_engine, start_checkpoints
 from storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
@@ -25,30 +31,55 @@ logger = logging.getLogger(__name__)
 SWITCH_INTERVAL = float(os.environ.get("PUNCHCARD_SWITCH_INTERVAL", "0.001"))
 
 
-def serve(settings: Settings, *, host: str, port: int, socket: bool, threads: int = DISPATCH_THREADS) -> int:
-    settings.require_slack(socket=socket)
-    engine = make_engine(settings.database_url)
+def open_db(settings: Settings) -> Database:
+    """The database, reachable and migrated, or one clear line naming DATABASE_URL."""
+    db = Database(make_engine(settings.database_url))
     try:
-        ping(engine)
+        db.ping()
     except Exception as err:
         raise ConfigError(f"DATABASE_URL: cannot open the database: {err}") from None
-    upgrade(engine)
-    deps = Deps(
-        sessions=make_sessionmaker(engine), secret=settings.signing_secret or settings.bot_token or ""
+    upgrade(db.engine)
+    return db
+
+
+def worker(settings: Settings, db: Database, *, scheduler: bool) -> Worker:
+    policy = RetryPolicy(base=settings.outbox_backoff, attempts=settings.outbox_attempts)
+    return Worker(
+        db,
+        sender_client=outbox_client(settings.bot_token, settings.slack_api_url),
+        lookup_client=make_client(settings.bot_token, settings.slack_api_url),
+        policy=policy,
+        scheduler=scheduler,
+        poll=settings.outbox_poll,
     )
+
+
+def serve(settings: Settings, *, host: str, port: int, socket: bool, threads: int = DISPATCH_THREADS) -> int:
+    settings.require_slack(socket=socket)
+    db = open_db(settings)
+    deps = Deps(db=db, secret=settings.signing_secret or settings.bot_token or "")
     app = _build(settings, deps)
-    if socket:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    background = worker(settings, db, scheduler=settings.scheduler)
+    background.start()
+    try:
+        if socket:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        logger.info("Punchcard running in Socket Mode")
-        SocketModeHandler(app, settings.app_token).start()
-        return 0
+            logger.info("Punchcard running in Socket Mode")
+            SocketModeHandler(app, settings.app_token).start()
+            return 0
+        return _serve_http(app, db, deps, host=host, port=port, threads=threads)
+    finally:
+        background.stop()
+        deps.close()
 
+
+def _serve_http(app: App, db: Database, deps: Deps, *, host: str, port: int, threads: int) -> int:
     import uvicorn
 
     from bot.web import create_web_app
 
-    web = create_web_app(app, engine, dispatch_threads=threads, **serving(engine, deps))
+    web = create_web_app(app, db.engine, dispatch_threads=threads, **serving(db, deps))
     # Requests are short CPU bursts on worker threads; a shorter GIL switch interval than
     # the default 5 ms keeps one request from holding up the others (see bench/).
     sys.setswitchinterval(SWITCH_INTERVAL)
@@ -57,25 +88,42 @@ def serve(settings: Settings, *, host: str, port: int, socket: bool, threads: in
     gc.collect()
     gc.freeze()
     logger.info("Punchcard listening on http://%s:%d/slack/events", host, port)
-    stop_checkpoints = start_checkpoints(engine)
+    stop_checkpoints = start_checkpoints(db.engine)
     try:
         uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
     finally:
         stop_checkpoints()
-        deps.close()
     return 0
 
 
-def serving(engine: Engine, deps: Deps) -> dict[str, Any]:
-    """How bot.web serves: on SQLite, requests that wait on nothing are answered on the event
-    loop, and the CPU half of background work (Home tabs) runs there too, between them; on a
-    database server every request waits on it, and they overlap on the thread pool."""
-    if engine.dialect.name != "sqlite":
+def run_scheduler(settings: Settings) -> int:
+    """The scheduler and the outbox sender, without serving requests (``punchcard scheduler``)."""
+    if settings.bot_token is None:
+        raise ConfigError("SLACK_BOT_TOKEN is not set (the xoxb- token from OAuth & Permissions)")
+    db = open_db(settings)
+    background = worker(settings, db, scheduler=True)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    background.start()
+    logger.info("Punchcard scheduler running")
+    try:
+        stop.wait()
+    finally:
+        background.stop()
+    return 0
+
+
+def serving(db: Database, deps: Deps) -> dict[str, Any]:
+    """How bot.web serves: on SQLite, requests that wait on nothing (an explicit list of
+    ``/track`` subcommands measured as cheap, clicks, submissions and events) are answered on
+    the event loop, the cheap ``/track`` commands that arrive together share a transaction
+    (group commit), and the CPU half of background work (Home tabs) runs there too, between
+    them; on a database server every request waits on it, and they overlap on the pool."""
+    if not db.sqlite:
         return {}
-    group = GroupCommit(
-        accepts=is_track_command, batch=lambda: write_batch(deps.sessions), failed=batch_failed
-    )
-    return {"inline": answers_without_waiting(deps), "on_loop": deps.attach_loop, "group": group}
+    group = GroupCommit(accepts=command_is(COMMAND, INLINE_SUBCOMMANDS), batch=db.batch, failed=batch_failed)
+    return {"inline": inline_when(COMMAND, INLINE_SUBCOMMANDS), "on_loop": deps.attach_loop, "group": group}
 
 
 def _build(settings: Settings, deps: Deps) -> App:

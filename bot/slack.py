@@ -14,12 +14,21 @@ logger = logging.getLogger(__name__)
 
 
 def make_client(token: str | None, api_url: str, *, timeout: int = 10, retry_429: bool = True) -> WebClient:
-    """A WebClient on ``api_url``. ``retry_429=False`` is for calls made before an ack, which
-    must not sleep for Retry-After; they fall back and let a retrying call finish the job."""
+    """A WebClient on ``api_url``, 429s retried after Retry-After (for calls made after the
+    ack: views.open, views.publish, users.info)."""
     client = WebClient(token=token, base_url=api_url, timeout=timeout)
     if retry_429:
         # The default handlers retry connection errors only; Slack's 429s need this one.
         client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    return client
+
+
+def outbox_client(token: str | None, api_url: str, *, timeout: int = 10) -> WebClient:
+    """The outbox sender's client: no retries of its own. The sender decides (backoff,
+    Retry-After as a due time, not a sleep; a lost answer looked for before a resend), and a
+    connection retried under it could post a message twice."""
+    client = WebClient(token=token, base_url=api_url, timeout=timeout)
+    client.retry_handlers = []
     return client
 
 

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_plus
 
 import anyio.to_thread
 from slack_bolt import App
@@ -52,6 +53,52 @@ class GroupCommit:
     batch: Callable[[], AbstractContextManager[Any]]  # the transaction; ``.failed`` after it
     failed: Callable[[], BoltResponse]  # the answer to each request of a batch that failed
     limit: int = BATCH_LIMIT
+
+
+def form_field(body: str, name: str) -> str | None:
+    """One field of a form-encoded body, read without parsing the rest (the text can be long)."""
+    form = "&" + body
+    key = f"&{name}="
+    start = form.find(key)
+    if start == -1:
+        return None
+    start += len(key)
+    end = form.find("&", start)
+    value = form[start : end if end != -1 else len(form)]
+    if "%" in value or "+" in value:  # Slack's ids need no quoting, but be exact
+        value = unquote_plus(value)
+    return value
+
+
+def slash_command(body: str) -> tuple[str, str] | None:
+    """(command, subcommand: its text's first word, lower-cased) of a slash command's body;
+    None for interactivity (``payload=``) and events (JSON)."""
+    if not body.startswith(("token=", "command=")) and "&command=" not in body:
+        return None
+    command = form_field(body, "command") or ""
+    text = (form_field(body, "text") or "").strip()
+    return command, (text.split(None, 1)[0].lower() if text else "")
+
+
+def inline_when(command: str, subcommands: frozenset[str]) -> Callable[[str], bool]:
+    """For ``create_web_app(inline=...)``: clicks, submissions and events, and ``command``
+    with one of ``subcommands`` (those measured as cheap), are answered on the loop."""
+
+    def check(body: str) -> bool:
+        slash = slash_command(body)
+        return slash is None or (slash[0] == command and slash[1] in subcommands)
+
+    return check
+
+
+def command_is(command: str, subcommands: frozenset[str]) -> Callable[[str], bool]:
+    """For ``GroupCommit(accepts=...)``: ``command`` with one of ``subcommands``."""
+
+    def check(body: str) -> bool:
+        slash = slash_command(body)
+        return slash is not None and slash[0] == command and slash[1] in subcommands
+
+    return check
 
 
 class _Batcher:
@@ -116,23 +163,6 @@ def create_web_app(
             on_loop(asyncio.get_running_loop())
         yield
 
-    async def slack_events(request: Request) -> Response:
-        body = (await request.body()).decode("utf-8", errors="replace")
-        bolt_request = BoltRequest(
-            body=body,
-            query=request.url.query,
-            headers={k: v for k, v in request.headers.items()},
-        )
-        if inline is not None and inline(body):
-            bolt_response = app.dispatch(bolt_request)
-        else:
-            bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
-        return Response(
-            status_code=bolt_response.status,
-            content=bolt_response.body,
-            headers={k: v[0] for k, v in bolt_response.headers.items() if v},
-        )
-
     async def healthz(_request: Request) -> Response:
         try:
             await run_in_threadpool(ping, engine)
@@ -143,10 +173,7 @@ def create_web_app(
 
     site = Starlette(
         lifespan=lifespan,
-        routes=[
-            Route(EVENTS_PATH, slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ],
+        routes=[Route("/healthz", healthz, methods=["GET"])],
     )
 
     batcher = _Batcher(app, group) if group is not None else None

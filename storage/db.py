@@ -1,25 +1,37 @@
-"""Engine and session set-up. Only the app and the CLI create engines; services get sessions."""
+"""The database: engines, and the one unit of work every caller opens (``Database.transaction``).
+
+Who commits: the caller that opens ``transaction()`` (a listener through ``Deps.work``, a
+job, a CLI command); services and storage functions take the Connection it yields and never
+commit. Work that must follow the commit (a Slack call, waking the outbox sender) is
+registered with :func:`on_commit` and runs once the transaction has committed, never when
+it rolled back.
+
+On SQLite one writer at a time holds the file's write lock; here a Python lock queues the
+writers of this process (SQLite's own busy handler sleeps up to 100 ms between tries), and
+group commit (:meth:`Database.batch`) lets the requests that arrive together share one
+transaction, a savepoint each. Nothing that waits on Slack or renders a PDF may run inside a
+write transaction: it holds that lock.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
 
 # Execution option: begin a read-only transaction (plain BEGIN on SQLite).
 READ_ONLY = "punchcard_read_only"
-_WRITE_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 AUTOCHECKPOINT_PAGES = 10_000  # 40 MB of WAL at 4 KB pages
 CHECKPOINT_SECONDS = 1.0
+_UNIT = "punchcard.unit"  # conn.info key: the unit of work the connection is in now
 
 
 def normalize_url(url: str) -> str:
@@ -68,105 +80,54 @@ def _configure_sqlite(engine: Engine) -> None:
         # Writers take the lock up front: a deferred transaction that later upgrades to a
         # write fails with "database is locked" instead of waiting when another writer won.
         # Read-only scopes begin deferred: in WAL mode readers never wait for writers.
-        # Straight on the driver: this runs for every transaction, and the statement needs
-        # none of the execution machinery.
+        # Straight on the driver: this runs for every transaction.
         begin = "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
         conn.connection.dbapi_connection.execute(begin)
 
-    # One writer at a time in this process, queued on a Python lock that wakes the next
-    # writer at once; SQLite's own busy handler sleeps up to 100 ms between tries, which is
-    # where the tail latency of concurrent writers came from.
-    _WRITE_LOCKS[engine] = threading.Lock()
+
+@dataclass
+class _Unit:
+    conn: Connection
+    read_only: bool
+    committed: list[Callable[[], None]] = field(default_factory=list)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def on_commit(conn: Connection, work: Callable[[], None]) -> None:
+    """Run ``work`` once the transaction ``conn`` is in has committed (dropped if it rolls
+    back): how a service asks for what must follow its change (a Slack call, a wake-up)."""
+    unit: _Unit | None = conn.info.get(_UNIT)
+    if unit is None:
+        raise RuntimeError("on_commit outside a Database.transaction()")
+    unit.committed.append(work)
 
 
-@contextmanager
-def session_scope(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
-    """The request or job boundary: commit on success, roll back on any error.
-
-    ``read_only`` scopes never write; on SQLite they run beside writers instead of queueing.
-    """
-    batch = _open_batch(factory.kw.get("bind"))
-    if batch is not None:  # joins the group transaction (the write lock is the batch's)
-        with batch.savepoint(), Session(bind=batch.conn, expire_on_commit=False,
-                                        join_transaction_mode="create_savepoint") as session:  # fmt: skip
-            yield session
-            session.commit()
-        return
-    lock = None if read_only else _WRITE_LOCKS.get(factory.kw.get("bind"))
-    with lock if lock is not None else nullcontext():
-        session = factory()
+def _run(work: list[Callable[[], None]]) -> None:
+    for item in work:
         try:
-            if read_only:
-                session.connection(execution_options={READ_ONLY: True})
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
-
-@contextmanager
-def write_scope(factory: sessionmaker[Session]) -> Iterator[Connection]:
-    """A write transaction on a bare Connection (the request hot path: no ORM session)."""
-    engine = factory.kw["bind"]
-    lock = _WRITE_LOCKS.get(engine)
-    if lock is None:
-        with engine.begin() as conn:
-            yield conn
-        return
-    batch = _open_batch(engine)
-    if batch is not None:
-        with batch.savepoint():
-            yield batch.conn
-        return
-    with lock:
-        conn = _thread_connection(engine)
-        try:
-            with conn.begin():
-                yield conn
-        except BaseException:
-            _end_open_transaction(conn)
-            raise
-
-
-_local = threading.local()
-
-
-def _end_open_transaction(conn: Connection) -> None:
-    """A COMMIT that failed on a deferred constraint leaves SQLite's transaction open, and
-    SQLAlchemy, which counts it as ended, would not roll it back: a connection the thread
-    keeps must not carry it into its next scope."""
-    raw: Any = conn.connection.dbapi_connection
-    if raw is not None and raw.in_transaction:
-        raw.execute("ROLLBACK")
+            item()
+        except Exception:
+            logger.exception("after-commit work failed")
 
 
 class BatchFailed(Exception):
-    """The group transaction a write scope joined can no longer commit."""
+    """The group transaction a unit of work joined can no longer commit."""
 
 
 class WriteBatch:
-    """Group commit on SQLite: the write scopes a thread opens while this is open share one
+    """Group commit on SQLite: the units of work a thread opens while this is open share one
     transaction, each in a savepoint of its own, so one that fails rolls back alone, and
-    the batch commits once. One COMMIT (one WAL append of the pages they share) instead of
+    the batch commits once: one COMMIT (one WAL append of the pages they share) instead of
     one per request. ``failed`` is set when the batch could not commit: nothing in it was
-    saved. Work registered with :func:`after_commit` runs once it has committed."""
+    saved, and the after-commit work of its units is dropped."""
 
-    def __init__(self, engine: Engine, conn: Connection) -> None:
-        self.engine = engine
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.failed = False
         self._raw: Any = conn.connection.dbapi_connection
-        self._committed: list[Callable[[], None]] = []
+        self.committed: list[Callable[[], None]] = []
 
     @contextmanager
-    def savepoint(self) -> Iterator[None]:
+    def savepoint(self, unit: _Unit) -> Iterator[None]:
         if self.failed:
             raise BatchFailed("an earlier failure rolled the batch back")
         raw = self._raw
@@ -182,89 +143,166 @@ class WriteBatch:
                 self.failed = True
             raise
         raw.execute("RELEASE punchcard_scope")
+        self.committed.extend(unit.committed)
 
 
-def _open_batch(engine: Engine | None) -> WriteBatch | None:
-    batch: WriteBatch | None = getattr(_local, "batch", None)
-    return batch if batch is not None and batch.engine is engine else None
+class Database:
+    """One database: its engine, and the units of work opened on it.
 
+    ``transaction()`` is the one scope application code opens. Opened again on the same
+    thread while one is open, it joins it (one transaction, one commit by the outermost).
+    """
 
-@contextmanager
-def write_batch(factory: sessionmaker[Session]) -> Iterator[WriteBatch | None]:
-    """Open a group transaction on this thread (SQLite only; elsewhere yields None and write
-    scopes run as usual). On leaving it commits; a failed commit is rolled back and marks
-    the batch ``failed`` instead of raising, so the caller can answer every request in it."""
-    engine = factory.kw["bind"]
-    lock = _WRITE_LOCKS.get(engine)
-    if lock is None or _open_batch(engine) is not None:
-        yield None
-        return
-    with lock:
-        conn = _thread_connection(engine)
-        batch = WriteBatch(engine, conn)
-        _local.batch = batch
-        try:
-            transaction = conn.begin()
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sqlite = engine.dialect.name == "sqlite"
+        # One writer at a time in this process (SQLite), woken at once when the last ends.
+        self._write_lock = threading.Lock() if self.sqlite else None
+        self._local = threading.local()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def _open(self) -> _Unit | None:
+        return getattr(self._local, "unit", None)
+
+    def _batch(self) -> WriteBatch | None:
+        return getattr(self._local, "batch", None)
+
+    @contextmanager
+    def transaction(self, *, read_only: bool = False) -> Iterator[Connection]:
+        """A transaction: committed when the block ends, rolled back on any error.
+
+        ``read_only`` units never write; on SQLite they run beside the writer instead of
+        queueing for the write lock (WAL readers see the last commit)."""
+        open_unit = self._open()
+        if open_unit is not None:  # nested: the outer unit commits
+            if open_unit.read_only and not read_only:
+                raise RuntimeError("a write unit of work opened inside a read-only one")
+            yield open_unit.conn
+            return
+        batch = self._batch()
+        if batch is not None:  # joins the group transaction (the write lock is the batch's)
+            unit = _Unit(batch.conn, read_only)
+            with self._entered(unit), batch.savepoint(unit):
+                yield batch.conn
+            return
+        if read_only or not self.sqlite:
+            yield from self._plain(read_only)
+            return
+        assert self._write_lock is not None
+        with self._write_lock:
+            conn = self._thread_connection()
+            unit = _Unit(conn, False)
             try:
-                yield batch
+                with self._entered(unit), conn.begin():
+                    yield conn
             except BaseException:
-                transaction.rollback()
+                _end_open_transaction(conn)
                 raise
-            if batch.failed:
-                transaction.rollback()
-            else:
-                try:
-                    transaction.commit()
-                except Exception:
-                    logger.exception("write batch: commit failed")
-                    batch.failed = True
-                    transaction.rollback()
-                    _end_open_transaction(conn)
+        _run(unit.committed)
+
+    def _plain(self, read_only: bool) -> Iterator[Connection]:
+        conn = self.engine.connect()
+        if read_only:
+            conn = conn.execution_options(**{READ_ONLY: True})
+        unit = _Unit(conn, read_only)
+        try:
+            with self._entered(unit), conn.begin():
+                yield conn
         finally:
-            _local.batch = None
-    if not batch.failed:
-        for work in batch._committed:
+            conn.close()
+        _run(unit.committed)
+
+    @contextmanager
+    def _entered(self, unit: _Unit) -> Iterator[None]:
+        self._local.unit = unit
+        unit.conn.info[_UNIT] = unit
+        try:
+            yield
+        finally:
+            self._local.unit = None
+            unit.conn.info.pop(_UNIT, None)
+
+    def after_commit(self, work: Callable[[], None]) -> None:
+        """Run ``work`` once the unit of work (or the group transaction) open on this thread
+        has committed, or now when none is open."""
+        unit = self._open()
+        batch = self._batch()
+        if unit is not None:
+            unit.committed.append(work)
+        elif batch is not None:
+            batch.committed.append(work)
+        else:
+            work()
+
+    @contextmanager
+    def batch(self) -> Iterator[WriteBatch | None]:
+        """Open a group transaction on this thread (SQLite only; elsewhere yields None and
+        units of work run as usual). On leaving it commits; a failed commit is rolled back
+        and marks the batch ``failed`` instead of raising, so the caller can answer every
+        request in it."""
+        if self._write_lock is None or self._batch() is not None or self._open() is not None:
+            yield None
+            return
+        with self._write_lock:
+            conn = self._thread_connection()
+            batch = WriteBatch(conn)
+            self._local.batch = batch
             try:
-                work()
-            except Exception:
-                logger.exception("after-commit work failed")
+                transaction = conn.begin()
+                try:
+                    yield batch
+                except BaseException:
+                    transaction.rollback()
+                    raise
+                if batch.failed:
+                    transaction.rollback()
+                else:
+                    try:
+                        transaction.commit()
+                    except Exception:
+                        logger.exception("write batch: commit failed")
+                        batch.failed = True
+                        transaction.rollback()
+                        _end_open_transaction(conn)
+            finally:
+                self._local.batch = None
+        if not batch.failed:
+            _run(batch.committed)
+
+    def _thread_connection(self) -> Connection:
+        """SQLite: each thread keeps one Connection for its write units. Checking a
+        connection out of the pool and back in (with its reset) cost 36 µs of a 52 µs empty
+        transaction, more than most ``/track`` statements; a file database never drops a
+        connection, so keeping it is safe. Writers are one at a time anyway (the lock)."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._local.conn = self.engine.connect()
+        return conn
+
+    def ping(self) -> None:
+        ping(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
 
 
-def after_commit(factory: sessionmaker[Session], work: Callable[[], None]) -> None:
-    """Run ``work`` once the group transaction open on this thread has committed (dropped if
-    it fails), or now when none is open."""
-    batch = _open_batch(factory.kw["bind"])
-    if batch is None:
-        work()
-    else:
-        batch._committed.append(work)
-
-
-def _thread_connection(engine: Engine) -> Connection:
-    """SQLite: each thread keeps one Connection for its write scopes. Checking a connection
-    out of the pool and back in (with its reset) cost 36 µs of a 52 µs empty transaction,
-    more than most ``/track`` statements; a file database never drops a connection, so
-    keeping it is safe. Writers are one at a time anyway (the lock above)."""
-    held: weakref.WeakKeyDictionary[Engine, Connection] | None = getattr(_local, "connections", None)
-    if held is None:
-        held = _local.connections = weakref.WeakKeyDictionary()
-    conn = held.get(engine)
-    if conn is None or conn.closed or conn.invalidated:
-        conn = held[engine] = engine.connect()
-    return conn
-
-
-@contextmanager
-def read_scope(factory: sessionmaker[Session]) -> Iterator[Connection]:
-    """A read-only transaction on a bare Connection: no ORM session, for hot read paths."""
-    engine = factory.kw["bind"]
-    batch = _open_batch(engine)
-    if batch is not None:  # reads what the batch wrote so far, as a write scope would
-        with batch.savepoint():
-            yield batch.conn
+def _end_open_transaction(conn: Connection) -> None:
+    """A COMMIT that failed on a deferred constraint leaves SQLite's transaction open, and
+    SQLAlchemy, which counts it as ended, would not roll it back: a connection the thread
+    keeps must not carry it into its next unit of work."""
+    if conn.dialect.name != "sqlite":
         return
-    with engine.connect().execution_options(**{READ_ONLY: True}) as conn, conn.begin():
-        yield conn
+    raw: Any = conn.connection.dbapi_connection
+    if raw is not None and raw.in_transaction:
+        raw.execute("ROLLBACK")
+
+
+def open_database(url: str, **kwargs: Any) -> Database:
+    """A Database on a new engine (only the app, the CLI and tests create them)."""
+    return Database(make_engine(url, **kwargs))
 
 
 def start_checkpoints(engine: Engine, *, every: float = CHECKPOINT_SECONDS) -> Callable[[], None]:
@@ -280,7 +318,8 @@ def start_checkpoints(engine: Engine, *, every: float = CHECKPOINT_SECONDS) -> C
         while not stop.wait(every):
             try:
                 with engine.connect() as conn:
-                    conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+                    raw: Any = conn.connection.dbapi_connection
+                    raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except Exception:  # a busy or vanished file: the next round, or autocheckpoint, catches up
                 logger.warning("WAL checkpoint failed", exc_info=True)
 

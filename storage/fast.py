@@ -15,7 +15,7 @@ read back other than through RETURNING.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import Connection
@@ -116,3 +116,23 @@ class Prepared:
             return int(cursor.rowcount)
         finally:
             cursor.close()
+
+
+def cols(row_type: Any, model: Any, **override: Any) -> tuple[Any, ...]:
+    """The columns of ``model`` named by ``row_type``'s fields, in their order (a column of
+    another name or table given by keyword): the select and the named row it fills are
+    declared once, from the row type, so no caller slices results by position."""
+    return tuple(override[f.name] if f.name in override else getattr(model, f.name) for f in fields(row_type))
+
+
+def unpack(row: tuple[Any, ...], *types: Any) -> tuple[Any, ...]:
+    """A joined row cut into one named row per type (in ``cols`` order); a type whose
+    columns are all NULL (an outer join that found nothing) comes back as None."""
+    out: list[Any] = []
+    start = 0
+    for row_type in types:
+        width = len(fields(row_type))
+        part = row[start : start + width]
+        out.append(None if all(v is None for v in part) else row_type(*part))
+        start += width
+    return tuple(out)

@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import make_engine, make_sessionmaker, normalize_url, session_scope
+from storage.db import Database, make_engine, normalize_url
 from storage.migrate import upgrade
 from storage.models import Base
 
@@ -99,9 +100,28 @@ def engine(migrated_engine: Engine) -> Iterator[Engine]:
                 conn.exec_driver_sql(sql)
 
 
+@contextmanager
+def session_scope(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """An ORM session for a test to arrange or inspect rows (application code uses Core on
+    a Connection, see docs/ARCHITECTURE.md)."""
+    with sessions() as s, s.begin():
+        yield s
+
+
+@pytest.fixture(scope="session")
+def _database(migrated_engine: Engine) -> Database:
+    return Database(migrated_engine)
+
+
+@pytest.fixture
+def db(engine: Engine, _database: Database) -> Database:
+    """The Database of the test's engine (one per engine: its write lock is the process's)."""
+    return _database
+
+
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
+    return sessionmaker(engine, expire_on_commit=False)
 
 
 @pytest.fixture
@@ -137,13 +157,18 @@ def clock() -> Clock:
     return Clock(datetime(2026, 11, 17, 15, 0, tzinfo=UTC))
 
 
-@pytest.fixture
-def firm(sessions: sessionmaker[Session], clock: Clock) -> None:
-    """The example firm from the issue: a partner, a member, Acme's website project."""
+def import_firm(db: Database, text: str, now: datetime) -> None:
     from bot.services.importer import import_yaml
 
-    with session_scope(sessions) as s:
-        import_yaml(s, FIRM_YAML, now=clock())
+    with db.transaction() as conn, Session(bind=conn) as s:
+        import_yaml(s, text, now=now)
+        s.flush()
+
+
+@pytest.fixture
+def firm(db: Database, clock: Clock) -> None:
+    """The example firm from the issue: a partner, a member, Acme's website project."""
+    import_firm(db, FIRM_YAML, clock())
 
 
 @pytest.fixture
@@ -160,6 +185,8 @@ class RunningApp:
     fake: Any
     clock: Clock
     sessions: sessionmaker[Session]
+    db: Database
+    deps: Any = None
 
     def track(self, text: str, *, user_id: str = "U0MEMBER") -> tuple[int, dict[str, Any]]:
         """Send ``/track <text>`` as Slack would; returns the status and the JSON answer."""
@@ -195,7 +222,7 @@ def start_server(app: Any, web: Any) -> tuple[str, Any, threading.Thread]:
 
 @pytest.fixture
 def running_app(
-    engine: Engine, sessions: sessionmaker[Session], fake_slack: Any, clock: Clock
+    engine: Engine, db: Database, sessions: sessionmaker[Session], fake_slack: Any, clock: Clock
 ) -> Iterator[RunningApp]:
     from bot.app import create_app
     from bot.config import Settings
@@ -210,12 +237,24 @@ def running_app(
             "SLACK_API_URL": fake_slack.url,
         }
     )
-    deps = Deps(sessions=sessions, secret=SIGNING_SECRET, clock=clock)
+    deps = Deps(db=db, secret=SIGNING_SECRET, clock=clock)
     app = create_app(settings, deps)
-    url, server, thread = start_server(app, create_web_app(app, engine, **serving(engine, deps)))
-    yield RunningApp(url=url, fake=fake_slack, clock=clock, sessions=sessions)
+    url, server, thread = start_server(app, create_web_app(app, engine, **serving(db, deps)))
+    # The outbox sender, as serve runs it (no scheduler: tests run jobs themselves), retrying
+    # fast: the fake Slack answers at once.
+    from bot.delivery import RetryPolicy
+    from bot.worker import Worker
+    from bot.slack import make_client, outbox_client
+
+    worker = Worker(
+        db, sender_client=outbox_client(BOT_TOKEN, fake_slack.url), lookup_client=make_client(BOT_TOKEN, fake_slack.url),
+        policy=RetryPolicy(base=0.05, cap=0.5, attempts=5), scheduler=False, poll=0.05,
+    )  # fmt: skip
+    worker.start()
+    yield RunningApp(url=url, fake=fake_slack, clock=clock, sessions=sessions, db=db, deps=deps)
     server.should_exit = True
     thread.join(timeout=10)
+    worker.stop()
     deps.close()  # no background work may outlive the test and touch the next one's data
 
 

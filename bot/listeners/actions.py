@@ -17,13 +17,16 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.context import Deps
-from bot.errors import UserError
 from bot.listeners.forms import open_form, read_entry_form
 from bot.notify import HOME_DELAY_IN_VIEW, home_changed, publish_home
-from bot.services import choices, people, policy, timers
+from bot.services import people, timers
+from bot.services.clock import local_date
+from bot.services.entries import rules
 from bot.services.track import FormRequest
 from bot.views import entry_modal as views
-from storage.db import session_scope
+from bot.views import refusals
+from storage import catalog
+from storage import people as people_store
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +35,7 @@ def register(app: App, deps: Deps) -> None:
     @app.action(ids.STOP_TIMER)
     def stop_timer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        stop = lambda session, person, now: timers.stop(session.connection(), person, now=now)  # noqa: E731
+        stop = lambda conn, person, now: timers.stop(conn, person, now=now)  # noqa: E731
         deps.background(lambda: _change_timer(deps, client, body, stop))
 
     @app.action(re.compile(f"^{ids.START_RECENT}(:.*)?$"))
@@ -46,15 +49,10 @@ def register(app: App, deps: Deps) -> None:
             logger.warning("malformed start button value: %r", action.get("value"))
             return
 
-        def start(session: Any, person: Any, now: Any) -> Any:
-            project = choices.visible_project(session, project_id)
-            if project is None:
-                raise UserError("That project is closed; pick another one.")
-            task = next((t for t in choices.tasks(session, project.id) if t.id == task_id), None)
-            return timers.start(
-                session.connection(), person, project=project, task=task, work_type=None,
-                description=description, now=now, origin="home",
-            )  # fmt: skip
+        def start(conn: Any, person: Any, now: Any) -> Any:
+            # The button's value comes from the clicker's client: the service checks it all.
+            return timers.start(conn, person, project_id=project_id, task_id=task_id if isinstance(task_id, int) else None,
+                                description=description, now=now, origin="home")  # fmt: skip
 
         deps.background(lambda: _change_timer(deps, client, body, start))
 
@@ -114,23 +112,23 @@ def _update_task_list(deps: Deps, client: WebClient, user_id: str, view: dict[st
 def _follow_project(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, Any] | None:
     form = read_entry_form(view)
     now = deps.clock()
-    with session_scope(deps.sessions) as session:
-        person = people.get_or_register(session.connection(), user_id, now=now, lookup=lambda _id: None)
-        project = choices.visible_project(session, form.project_id) if form.project_id else None
+    with deps.db.transaction(read_only=True) as conn:
+        project = catalog.visible_project(conn, form.project_id) if form.project_id else None
         if project is None:
             return None
+        person = people_store.person(conn, user_id)
         defaults = views.EntryDefaults(
-            day=form.day or choices.new_entry_defaults(session, person, now=now).day,
+            day=form.day or local_date(now, person.timezone if person else "UTC"),
             project=project,
-            tasks=choices.tasks(session, project.id),
+            tasks=catalog.tasks_of(conn, project.id),
             duration=form.duration,
             start_time=form.start_time,
             end_time=form.end_time,
             description=form.description,
             work_type_id=form.work_type_id,
-            billable=policy.default_billable(project, None),
+            billable=rules.billable(project, None),
         )
-        work_types = choices.work_types(session)
+        work_types = catalog.work_types(conn)
     metadata = view.get("private_metadata", "")
     if view.get("callback_id") == ids.START_MODAL:
         return views.start_modal(defaults, metadata=metadata)
@@ -143,17 +141,23 @@ def _change_timer(deps: Deps, client: WebClient, body: dict[str, Any], change: A
     user_id = body["user"]["id"]
     now = deps.clock()
     try:
-        with session_scope(deps.sessions) as session:
+        with deps.db.transaction() as conn:
             person = people.get_or_register(
-                session.connection(), user_id, now=now, lookup=lambda _id: None, for_update=True
+                conn, user_id, now=now, name_hint=_user_name(body), for_update=True
             )
-            change(session, person, now)
-    except UserError as err:
-        _tell(client, body, err.render())
-    except Exception:
-        logger.exception("timer change from the Home tab failed for %s", user_id)
-        _tell(client, body, "Something went wrong on our side; nothing was changed.")
+            change(conn, person, now)
+    except Exception as err:
+        if refusals.meant_for_people(err):
+            _tell(client, body, refusals.explain(err))
+        else:
+            logger.exception("timer change from the Home tab failed for %s", user_id)
+            _tell(client, body, "Something went wrong on our side; nothing was changed.")
     home_changed(deps, client, user_id, delay=HOME_DELAY_IN_VIEW)
+
+
+def _user_name(body: dict[str, Any]) -> str | None:
+    user = body.get("user") or {}
+    return user.get("name") or user.get("username")
 
 
 def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:

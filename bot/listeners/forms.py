@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -11,17 +12,28 @@ from slack_sdk import WebClient
 
 from bot import ids, metadata
 from bot.context import Deps
-from bot.errors import UserError
+from bot.errors import Refused
 from bot.notify import HOME_DELAY_IN_VIEW, home_changed, open_view
-from bot.services import choices, entry_form, people, timers
+from bot.services import entries, people, timers
 from bot.services.clock import format_hours
-from bot.services.entry_form import EntryForm, FormErrors
+from bot.services.entries import Invalid
+from bot.services.entries import form as entry_form
+from bot.services.entries.form import EntryForm
 from bot.services.track import FormRequest
 from bot.views import entry_modal as views
+from bot.views import refusals
+from bot.views.rules import describe
 from bot.views.track import work_label
-from storage.db import session_scope
+from storage import catalog
 
 logger = logging.getLogger(__name__)
+
+# Which block of the entry and start modals shows each field's rule.
+FIELD_BLOCKS = {
+    "project": ids.PROJECT_BLOCK, "task": ids.TASK_BLOCK, "work_type": ids.WORK_TYPE_BLOCK,
+    "date": ids.DATE_BLOCK, "duration": ids.DURATION_BLOCK, "start_time": ids.START_TIME_BLOCK,
+    "end_time": ids.END_TIME_BLOCK, "description": ids.DESCRIPTION_BLOCK,
+}  # fmt: skip
 
 
 def open_form(
@@ -36,38 +48,37 @@ def open_form(
     """Build the modal the request names and open it; a refusal opens as a message instead."""
     now = deps.clock()
     try:
-        with session_scope(deps.sessions) as session:
-            person = people.get_or_register(session.connection(), user_id, now=now, lookup=lambda _id: None)
+        with deps.db.transaction() as conn:
+            person = people.get_or_register(conn, user_id, now=now)
             seal: dict[str, Any] = {"u": user_id}
             if request.kind in ("entry", "start"):
-                defaults = choices.new_entry_defaults(session, person, now=now, description=description)
+                defaults = entry_form.new_defaults(conn, person, now=now, description=description)
                 if request.kind == "start":
                     view = views.start_modal(defaults, metadata=metadata.seal(seal, deps.secret))
                 else:
-                    work_types = choices.work_types(session)
-                    view = views.entry_modal(
-                        defaults, work_types, metadata=metadata.seal(seal, deps.secret), editing=False
-                    )
+                    view = views.entry_modal(defaults, catalog.work_types(conn),
+                                             metadata=metadata.seal(seal, deps.secret), editing=False)  # fmt: skip
             elif request.kind == "edit" and request.entry_id is not None:
-                defaults, version = choices.edit_defaults(session, person, request.entry_id)
+                defaults, version = entry_form.edit_defaults(conn, person, request.entry_id)
                 seal.update(e=request.entry_id, v=version)
-                view = views.entry_modal(
-                    defaults,
-                    choices.work_types(session),
-                    metadata=metadata.seal(seal, deps.secret),
-                    editing=True,
-                )
+                view = views.entry_modal(defaults, catalog.work_types(conn),
+                                         metadata=metadata.seal(seal, deps.secret), editing=True)  # fmt: skip
             elif request.kind == "delete" and request.entry_id is not None:
-                entry, project, version = entry_form.deletable(session, person, request.entry_id)
-                seal.update(e=entry.id, v=version)
+                entry = entries.own_entry(conn, person, request.entry_id)
+                project = catalog.project(conn, entry.project_id)
+                assert project is not None
+                seal.update(e=entry.id, v=entries.version(entry))
                 view = views.delete_modal(entry, project, metadata=metadata.seal(seal, deps.secret))
             else:
-                raise UserError("That form does not exist.")
-    except UserError as err:
-        view = views.done_modal("Punchcard", f":warning: {err.render()}")
-    except Exception:
-        logger.exception("opening the %s form failed for %s", request.kind, user_id)
-        view = views.done_modal("Punchcard", ":warning: Something went wrong on our side. Please try again.")
+                raise Refused("no_such_form")
+    except Exception as err:
+        if not refusals.meant_for_people(err):
+            logger.exception("opening the %s form failed for %s", request.kind, user_id)
+            view = views.done_modal(
+                "Punchcard", ":warning: Something went wrong on our side. Please try again."
+            )
+        else:
+            view = views.done_modal("Punchcard", f":warning: {refusals.explain(err)}")
     open_view(client, trigger_id, view)
 
 
@@ -94,7 +105,7 @@ def register(app: App, deps: Deps) -> None:
 def _sealed(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, Any]:
     data = metadata.unseal(view.get("private_metadata") or "", deps.secret)
     if data.get("u") != user_id:
-        raise UserError("This form was opened by someone else, so nothing was saved.")
+        raise Refused("form_of_someone_else")
     return data
 
 
@@ -102,15 +113,26 @@ def _outcome(title: str, text: str) -> dict[str, Any]:
     return {"response_action": "update", "view": views.done_modal(title, text)}
 
 
-def _guard(user_id: str, work: Any) -> dict[str, Any]:
+def field_errors(err: Invalid) -> dict[str, str] | None:
+    """The rules broken, under the fields they concern; None when one concerns the entry
+    as a whole (then the whole form answers)."""
+    if any(v.field not in FIELD_BLOCKS for v in err.violations):
+        return None
+    errors: dict[str, str] = {}
+    for v in err.violations:
+        errors.setdefault(FIELD_BLOCKS[v.field], describe(v))
+    return errors
+
+
+def _guard(user_id: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Run a submission; every failure becomes an answer Slack shows, never an exception."""
     try:
         return work()
-    except FormErrors as err:
-        return {"response_action": "errors", "errors": err.errors}
-    except UserError as err:
-        return _outcome("Not saved", f":warning: {err.render()}")
-    except Exception:
+    except Exception as err:
+        if isinstance(err, Invalid) and (errors := field_errors(err)) is not None:
+            return {"response_action": "errors", "errors": errors}
+        if refusals.meant_for_people(err):
+            return _outcome("Not saved", f":warning: {refusals.explain(err)}")
         logger.exception("a form submission failed for %s", user_id)
         return _outcome("Not saved", ":warning: Something went wrong on our side; nothing was saved.")
 
@@ -120,20 +142,16 @@ def _submit_entry(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, A
         data = _sealed(deps, user_id, view)
         form = read_entry_form(view)
         now = deps.clock()
-        with session_scope(deps.sessions) as session:
-            person = people.get_or_register(
-                session.connection(), user_id, now=now, lookup=lambda _id: None, for_update=True
-            )
-            entry, project = entry_form.save(
-                session, person, form, now=now, entry_id=data.get("e"), expected_version=data.get("v")
-            )
-            task = next((t for t in choices.tasks(session, project.id) if t.id == entry.task_id), None)
+        with deps.db.transaction() as conn:
+            person = people.get_or_register(conn, user_id, now=now, for_update=True)
+            saved = entry_form.save(conn, person, form, now=now, entry_id=data.get("e"),
+                                    expected_version=data.get("v"))  # fmt: skip
         verb = "Saved" if data.get("e") else "Logged"
-        label = work_label(project, task, entry.description)
+        entry = saved.entry
+        label = work_label(saved.project, saved.task, entry.description)
         return _outcome(
             verb,
-            f":white_check_mark: {verb} {format_hours(entry.duration_seconds)} on {label} "
-            f"for {entry.date:%a %d %b %Y}.",
+            f":white_check_mark: {verb} {format_hours(entry.duration_seconds)} on {label} for {entry.date:%a %d %b %Y}.",
         )
 
     return _guard(user_id, work)
@@ -144,27 +162,15 @@ def _submit_start(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, A
         _sealed(deps, user_id, view)
         form = read_entry_form(view)
         now = deps.clock()
-        with session_scope(deps.sessions) as session:
-            person = people.get_or_register(
-                session.connection(), user_id, now=now, lookup=lambda _id: None, for_update=True
-            )
-            project = choices.visible_project(session, form.project_id) if form.project_id else None
-            if project is None:
-                raise FormErrors({ids.PROJECT_BLOCK: "Choose a project you can track time on."})
-            task = next((t for t in choices.tasks(session, project.id) if t.id == form.task_id), None)
-            if form.task_id is not None and task is None:
-                raise FormErrors({ids.TASK_BLOCK: f"That task is not a task of {project.code}."})
-            started = timers.start(
-                session.connection(), person, project=project, task=task, work_type=None,
-                description=form.description.strip(), now=now, origin="modal",
-            )  # fmt: skip
-        text = f":stopwatch: Timer running on {work_label(project, task, started.timer.description)}."
+        with deps.db.transaction() as conn:
+            person = people.get_or_register(conn, user_id, now=now, for_update=True)
+            started = timers.start(conn, person, project_id=form.project_id, task_id=form.task_id,
+                                   description=form.description, now=now, origin="modal")  # fmt: skip
+        text = f":stopwatch: Timer running on {work_label(started.project, started.task, started.timer.description)}."
         if started.saved is not None:
             saved = started.saved
-            text += (
-                f"\nSaved {format_hours(saved.entry.duration_seconds)} on "
-                f"{work_label(saved.project, saved.task, saved.entry.description)}."
-            )
+            text += (f"\nSaved {format_hours(saved.entry.duration_seconds)} on "
+                     f"{work_label(saved.project, saved.task, saved.entry.description)}.")  # fmt: skip
         return _outcome("Timer running", text)
 
     return _guard(user_id, work)
@@ -174,11 +180,9 @@ def _submit_delete(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, 
     def work() -> dict[str, Any]:
         data = _sealed(deps, user_id, view)
         now = deps.clock()
-        with session_scope(deps.sessions) as session:
-            person = people.get_or_register(
-                session.connection(), user_id, now=now, lookup=lambda _id: None, for_update=True
-            )
-            gone = entry_form.delete(session, person, int(data["e"]), now=now, expected_version=data.get("v"))
+        with deps.db.transaction() as conn:
+            person = people.get_or_register(conn, user_id, now=now, for_update=True)
+            gone = entries.delete(conn, person, int(data["e"]), now=now, expected_version=data.get("v"))
         return _outcome(
             "Deleted",
             f":wastebasket: Deleted {format_hours(gone.duration_seconds)} from {gone.date:%a %d %b %Y}.",

@@ -12,7 +12,6 @@ from bot.context import Deps
 from bot.listeners.forms import read_entry_form
 from bot.services import choices
 from bot.views.entry_modal import MAX_OPTIONS, option, project_option
-from storage.db import read_scope, session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +29,7 @@ def register(app: App, deps: Deps) -> None:
 def project_suggestions(deps: Deps, user_id: str, query: str) -> list[dict[str, Any]]:
     """Up to 100 visible projects (Slack's limit), the person's recent ones first; never raises."""
     try:
-        with read_scope(deps.sessions) as conn:
+        with deps.db.transaction(read_only=True) as conn:
             return [project_option(p) for p in choices.project_choices(conn, user_id, query[:100])]
     except Exception:
         logger.exception("project options failed for %s", user_id)
@@ -43,12 +42,9 @@ def task_suggestions(deps: Deps, view: dict[str, Any], query: str) -> list[dict[
         project_id = read_entry_form(view).project_id
         if project_id is None:
             return []
-        q = query.strip().lower()
-        with session_scope(deps.sessions, read_only=True) as session:
-            if choices.visible_project(session, project_id) is None:
-                return []
-            found = [t for t in choices.tasks(session, project_id) if q in t.name.lower()]
-        return [option(t.name, str(t.id)) for t in found[:MAX_OPTIONS]]
+        with deps.db.transaction(read_only=True) as conn:
+            found = choices.task_choices(conn, project_id, query, limit=MAX_OPTIONS)
+        return [option(t.name, str(t.id)) for t in found]
     except Exception:
         logger.exception("task options failed")
         return []

@@ -16,13 +16,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids, metadata
 from bot.context import Deps
-from bot.errors import UserError
+from bot.errors import Refused
 from bot.listeners.approvals import refuse
 from bot.notify import open_view
-from bot.services import submissions
+from bot.services import approvals
+from bot.views import refusals
 from bot.views.submission_entries import entries_modal
-from storage import rows
-from storage.db import read_scope
+from storage import people
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +43,8 @@ def register(app: App, deps: Deps) -> None:
 
 
 def _page(deps: Deps, user_id: str, submission_id: int, page: int) -> dict[str, Any]:
-    with read_scope(deps.sessions) as conn:
-        overview = submissions.for_viewer(conn, submission_id, rows.person(conn, user_id))
+    with deps.db.transaction(read_only=True) as conn:
+        overview = approvals.for_viewer(conn, submission_id, people.person(conn, user_id))
     sealed = metadata.seal({"u": user_id, "s": submission_id}, deps.secret)
     return entries_modal(overview, page=page, metadata=sealed)
 
@@ -52,8 +52,8 @@ def _page(deps: Deps, user_id: str, submission_id: int, page: int) -> dict[str, 
 def _open(deps: Deps, client: WebClient, body: dict[str, Any], submission_id: int) -> None:
     try:
         view = _page(deps, body["user"]["id"], submission_id, 0)
-    except UserError as err:
-        refuse(client, body, err.render())
+    except Refused as err:
+        refuse(client, body, refusals.refusal(err))
         return
     open_view(client, body["trigger_id"], view)
 
@@ -64,10 +64,12 @@ def _turn(deps: Deps, client: WebClient, body: dict[str, Any], page: int) -> Non
     try:
         data = metadata.unseal(shown.get("private_metadata") or "", deps.secret)
         if data.get("u") != user_id:
-            raise UserError("This list was opened by someone else.")
+            raise Refused("not_viewer")
         view = _page(deps, user_id, int(data["s"]), page)
         client.views_update(view_id=shown["id"], hash=shown.get("hash"), view=view)
-    except UserError as err:
-        logger.info("entries page refused for %s: %s", user_id, err.render())
+    except Exception as err:
+        if not refusals.meant_for_people(err):
+            raise
+        logger.info("entries page refused for %s: %s", user_id, refusals.explain(err))
     except SlackApiError as err:  # hash_conflict: a newer page is showing; it stands
         logger.info("views.update skipped: %s", err.response.get("error"))

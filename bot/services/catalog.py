@@ -1,13 +1,13 @@
-"""Finding projects, tasks and work types by what people type."""
+"""Finding projects, tasks and work types by what people type in ``/track``."""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from bot.errors import UserError
 from bot.services import project_index
-from storage import rows
-from storage.rows import ProjectRow, TaskRow, WorkTypeRow
+from bot.services.entries.rules import Invalid, Rule, Violation
+from storage import catalog
+from storage.catalog import ProjectRow, TaskRow, WorkTypeRow
 
 MAX_CANDIDATES = 10
 WORK_TYPE_PREFIX = "type:"
@@ -20,15 +20,15 @@ def find_project(conn: Connection, query: str) -> ProjectRow:
         return exact[0]
     candidates = exact or prefixed
     if not candidates:
-        raise UserError(
-            f"No active project matches `{query}`. Use a project's code or name "
-            "(a unique beginning is enough; quote names with spaces)."
-        )
+        raise Invalid([Violation("project", Rule.NO_MATCH, {"query": query})])
     if len(candidates) == 1:
         return candidates[0]
-    listing = "\n".join(f"• `{p.code}` {p.name}" for p in candidates[:MAX_CANDIDATES])
-    more = "\n…and more; type more of the name." if len(candidates) > MAX_CANDIDATES else ""
-    raise UserError(f"`{query}` matches more than one project:\n{listing}{more}")
+    facts = {
+        "query": query,
+        "candidates": candidates[:MAX_CANDIDATES],
+        "more": len(candidates) > MAX_CANDIDATES,
+    }
+    raise Invalid([Violation("project", Rule.AMBIGUOUS, facts)])
 
 
 def take_task(conn: Connection, project: ProjectRow, rest: list[str]) -> tuple[TaskRow | None, list[str]]:
@@ -45,9 +45,11 @@ def take_work_type(conn: Connection, rest: list[str]) -> tuple[WorkTypeRow | Non
     for index, word in enumerate(rest):
         if word.lower().startswith(WORK_TYPE_PREFIX):
             name = word[len(WORK_TYPE_PREFIX) :]
-            work_type = rows.work_type_named(conn, name)
+            work_type = catalog.work_type_named(conn, name)
             if work_type is None:
-                known = ", ".join(f"`{n}`" for n in rows.work_type_names(conn))
-                raise UserError(f"`{name}` is not a work type of this workspace. Known: {known or 'none'}.")
+                known = [w.name for w in catalog.work_types(conn)]
+                raise Invalid(
+                    [Violation("work_type", Rule.UNKNOWN_WORK_TYPE, {"name": name, "known": known})]
+                )
             return work_type, rest[:index] + rest[index + 1 :]
     return None, rest

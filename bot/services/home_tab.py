@@ -6,54 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection
 
 from bot.services import project_index, reports, timers
-from storage.fast import Prepared
-from storage.models import Client, EntryStatus, Project, Role, Submission, SubmissionStatus, Task, TimeEntry
-from storage.rows import PersonRow, ProjectRow, TaskRow
+from storage import home
+from storage.catalog import ProjectRow, TaskRow
+from storage.home import UnbilledRow
+from storage.models import Role
+from storage.people import PersonRow
 
 RECENT_PAIRS = 5
 ENTRIES_PER_PAGE = 30  # the Home tab's page of entries (bot.views.home_tab)
-
-# The pairs among the person's last 200 entries, newest first (ids only: cheap rows), then
-# the few chosen read in full.
-_RECENT = Prepared(
-    select(TimeEntry.project_id, TimeEntry.task_id, TimeEntry.id)
-    .where(TimeEntry.person_id == bindparam("person_id"))
-    .order_by(TimeEntry.id.desc())
-    .limit(200)
-)
-_CHOSEN = (
-    select(TimeEntry.id, TimeEntry.description, Task.name, Task.billable, Task.active)
-    .outerjoin(Task, Task.id == TimeEntry.task_id)
-    .where(TimeEntry.id.in_(bindparam("ids", expanding=True)))
-)
-# Entries in submissions waiting for this approver (admins: waiting for anyone).
-_WAITING_FOR = (
-    select(func.count())
-    .select_from(TimeEntry)
-    .join(Submission, Submission.id == TimeEntry.submission_id)
-    .where(
-        Submission.status == SubmissionStatus.PENDING,
-        Submission.approver_id == bindparam("person_id"),
-        TimeEntry.status == EntryStatus.SUBMITTED,  # not those already decided one by one
-    )
-)
-_WAITING_ALL = (
-    select(func.count())
-    .select_from(TimeEntry)
-    .join(Submission, Submission.id == TimeEntry.submission_id)
-    .where(Submission.status == SubmissionStatus.PENDING, TimeEntry.status == EntryStatus.SUBMITTED)
-)
-_UNBILLED = (
-    select(Client.name, func.sum(TimeEntry.duration_seconds))
-    .join(Project, Project.client_id == Client.id)
-    .join(TimeEntry, TimeEntry.project_id == Project.id)
-    .where(TimeEntry.billable.is_(True), TimeEntry.status != EntryStatus.BILLED)
-    .group_by(Client.name)
-    .order_by(Client.name)
-)
 
 
 @dataclass(frozen=True)
@@ -63,10 +26,7 @@ class RecentWork:
     description: str  # the latest description used for this project and task
 
 
-@dataclass(frozen=True)
-class ClientUnbilled:
-    client: str
-    seconds: int
+ClientUnbilled = UnbilledRow
 
 
 @dataclass(frozen=True)
@@ -92,12 +52,10 @@ def home_data(conn: Connection, person: PersonRow, *, now: datetime, page: int =
     running = week.running
     waiting = None
     if person.role == Role.ADMIN:
-        waiting = int(conn.execute(_WAITING_ALL).scalar_one())
+        waiting = home.entries_waiting(conn, approver_id=None)
     elif person.role == Role.PARTNER:
-        waiting = int(conn.execute(_WAITING_FOR, {"person_id": person.id}).scalar_one())
-    unbilled = None
-    if person.role == Role.ADMIN:
-        unbilled = [ClientUnbilled(name, int(seconds or 0)) for name, seconds in conn.execute(_UNBILLED)]
+        waiting = home.entries_waiting(conn, approver_id=person.id)
+    unbilled = home.unbilled(conn) if person.role == Role.ADMIN else None
     return HomeData(
         person=person,
         running=running,
@@ -115,22 +73,25 @@ def recent_work(conn: Connection, person: PersonRow, *, running: timers.Running 
     index = project_index.current(conn)
     skip = {(running.project.id, running.timer.task_id)} if running else set()
     newest: list[tuple[int, int | None, int]] = []  # (project, task, entry) per pair
-    for project_id, task_id, entry_id in _RECENT.rows(conn, {"person_id": person.id}):
-        if project_id in index.by_id and (project_id, task_id) not in skip:
-            skip.add((project_id, task_id))
-            newest.append((project_id, task_id, entry_id))
+    for row in home.recent(conn, person.id):
+        pair = (row.project_id, row.task_id)
+        if row.project_id in index.by_id and pair not in skip:
+            skip.add(pair)
+            newest.append((row.project_id, row.task_id, row.entry_id))
             if len(newest) == RECENT_PAIRS * 2:  # a few spare for closed tasks
                 break
     if not newest:
         return []
-    chosen = {row[0]: row[1:] for row in conn.execute(_CHOSEN, {"ids": [n[2] for n in newest]})}
+    chosen = home.chosen(conn, [n[2] for n in newest])
     found: list[RecentWork] = []
     for project_id, task_id, entry_id in newest:
-        description, task_name, task_billable, task_active = chosen[entry_id]
-        if task_id is not None and not task_active:
+        picked = chosen[entry_id]
+        if task_id is not None and not picked.task_active:
             continue
-        task = TaskRow(task_id, task_name, task_billable) if task_id is not None else None
-        found.append(RecentWork(index.by_id[project_id], task, description))
+        task = None
+        if task_id is not None and picked.task_name is not None:
+            task = TaskRow(task_id, picked.task_name, picked.task_billable, project_id)
+        found.append(RecentWork(index.by_id[project_id], task, picked.description))
         if len(found) == RECENT_PAIRS:
             break
     return found

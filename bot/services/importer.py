@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.errors import UserError
 from bot.services import rate_import
 from bot.services.clock import WEEKDAY_KEYS, is_timezone
-from bot.services.policy import FIELDS
+from bot.services.entries.rules import REQUIRABLE as FIELDS
 from bot.services.pricing import is_currency
 from storage import queries
 from storage.models import BillingType, Client, Person, Project, Role, Task, WorkType

@@ -1,4 +1,10 @@
-"""Who is asking: people from the import, or registered on first use from their Slack profile."""
+"""Who is asking: people from the import, or registered on first use.
+
+Someone not in the import is registered from the request itself (its user name, the
+workspace's timezone), so no request waits on Slack; their Slack profile (real name,
+timezone) is read after the ack (:func:`refresh_profile`), and by the people-profiles job
+for anyone a restart left without one.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session
 
 from bot.services.clock import is_timezone
-from storage import queries, rows
-from storage.models import Person
-from storage.rows import PersonRow
+from storage import people
+from storage.people import PersonRow
 
 
 @dataclass(frozen=True)
@@ -25,47 +29,41 @@ ProfileLookup = Callable[[str], SlackProfile | None]
 
 
 def get_or_register(
-    conn: Connection, slack_id: str, *, now: datetime, lookup: ProfileLookup, for_update: bool = False
+    conn: Connection, slack_id: str, *, now: datetime, name_hint: str | None = None, for_update: bool = False
 ) -> PersonRow:
-    """The person with this Slack id; someone not in the import becomes a member.
-
-    ``lookup`` asks Slack (users.info) for the name and timezone; when it fails the person
-    is still registered, with the workspace timezone, so their time is never refused.
-    ``for_update`` locks the person's row: their timer changes one request at a time.
-    """
-    found = rows.person(conn, slack_id, for_update=for_update)
+    """The person with this Slack id; someone not yet known becomes a member, named from
+    the request (``name_hint``: its user name) until their profile is read.
+    ``for_update`` locks the person's row: their timer changes one request at a time."""
+    found = people.person(conn, slack_id, for_update=for_update)
     if found is not None:
         return found
-    name, timezone = slack_id, rows.workspace(conn).timezone
-    profile = lookup(slack_id)
-    if profile is not None:
-        name = profile.name or name
-        if profile.timezone and is_timezone(profile.timezone):
-            timezone = profile.timezone
-    return rows.insert_person(conn, slack_id=slack_id, name=name, timezone=timezone, now=now)
+    registered = people.register(
+        conn, slack_id=slack_id, name=(name_hint or "").strip() or slack_id,
+        timezone=people.workspace(conn).timezone, now=now,
+    )  # fmt: skip
+    if for_update:
+        locked = people.person(conn, slack_id, for_update=True)
+        assert locked is not None
+        return locked
+    return registered
 
 
-def needs_profile(person: PersonRow | Person) -> bool:
-    """Registered while Slack could not tell us who they are (the name is still the id)."""
-    return person.name == person.slack_id
+def needs_profile(person: PersonRow) -> bool:
+    """Registered from a request: their Slack profile has not been read yet."""
+    return person.profile_synced_at is None
 
 
-def apply_profile(person: Person, profile: SlackProfile, *, now: datetime) -> None:
-    """Name and timezone from Slack; a timezone from the import always wins."""
-    if profile.name:
-        person.name = profile.name
-    if profile.timezone and is_timezone(profile.timezone) and not person.timezone_from_import:
-        person.timezone = profile.timezone
-    person.updated_at = now
-
-
-def refresh_profile(session: Session, slack_id: str, *, now: datetime, lookup: ProfileLookup) -> bool:
-    """Fill in a person registered without a profile; True when something was learned."""
-    person = queries.person_by_slack_id(session, slack_id, for_update=True)
-    if person is None or not needs_profile(person):
-        return False
-    profile = lookup(slack_id)
+def refresh_profile(conn: Connection, slack_id: str, profile: SlackProfile | None, *, now: datetime) -> bool:
+    """Record what Slack says of the person (a timezone from the import always wins); True
+    when it said something. Call with the profile already fetched: never wait on Slack
+    inside a transaction."""
     if profile is None:
         return False
-    apply_profile(person, profile, now=now)
+    timezone = profile.timezone if profile.timezone and is_timezone(profile.timezone) else None
+    people.set_profile(conn, slack_id, name=profile.name or None, timezone=timezone, now=now)
     return True
+
+
+def unsynced(conn: Connection, *, limit: int = 100) -> list[str]:
+    """Slack ids of people whose profile is still to be read."""
+    return people.unsynced(conn, limit=limit)

@@ -4,7 +4,7 @@ Finding 100 matches among thousands of names in a Python list takes well under a
 millisecond; the same search in SQL (``lower(name) LIKE '%q%'`` over every row, then a sort)
 took 2-3 ms on SQLite. Every transaction that uses it reads the workspace's
 ``catalog_version`` (bumped by the import whenever clients, projects or tasks change; it
-comes with the person's row, see ``rows.person``), so a change made by any process is seen
+comes with the person's row, see ``storage.people.person``), so a change made by any process is seen
 by the next request of every process.
 """
 
@@ -15,21 +15,10 @@ import weakref
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 
-from storage import rows
-from storage.models import Client, Project, Task
-from storage.rows import ProjectRow, TaskRow
-
-_OPEN_TASKS = (
-    select(Task.project_id, Task.id, Task.name, Task.billable).where(Task.active.is_(True)).order_by(Task.id)
-)
-_VISIBLE = (
-    select(Project.id, Project.code, Project.name, Project.billing_type, Project.required_fields)
-    .join(Client, Client.id == Project.client_id)
-    .where(Project.active.is_(True), Client.active.is_(True))
-    .order_by(func.lower(Project.code))
-)
+from storage import catalog, people
+from storage.catalog import ProjectRow, TaskRow
 
 
 @dataclass(frozen=True)
@@ -46,6 +35,7 @@ class ProjectIndex:
     # (project id, lower-cased name) -> the project's open task; tasks change only through
     # the import, which bumps the catalog version like projects.
     tasks: dict[tuple[int, str], TaskRow] = field(default_factory=dict)
+    tasks_by_id: dict[int, TaskRow] = field(default_factory=dict)  # open tasks of these projects
 
     @classmethod
     def build(
@@ -66,7 +56,7 @@ class ProjectIndex:
                 exact.setdefault(key, []).append(project)
         return cls(
             version, projects, {p.id: p for p in projects}, "".join(lines), tuple(starts), tuple(tabs),
-            {k: tuple(v) for k, v in exact.items()}, tasks or {},
+            {k: tuple(v) for k, v in exact.items()}, tasks or {}, {t.id: t for t in (tasks or {}).values()},
         )  # fmt: skip
 
     def task_named(self, project_id: int, name: str) -> TaskRow | None:
@@ -124,17 +114,17 @@ _cache: weakref.WeakKeyDictionary[Engine, ProjectIndex] = weakref.WeakKeyDiction
 
 def current(conn: Connection) -> ProjectIndex:
     """The index for this database, reloaded when the catalog version moved."""
-    version = rows.workspace(conn).catalog_version  # read with the person, as a rule
+    version = people.workspace(conn).catalog_version  # read with the person, as a rule
     key = conn.engine
     index = _cache.get(key)
     if index is not None and index.version == version:
         return index
-    projects = tuple(ProjectRow(*row) for row in conn.execute(_VISIBLE))
+    projects = tuple(catalog.visible_projects(conn))
     visible = {p.id for p in projects}
     tasks: dict[tuple[int, str], TaskRow] = {}
-    for project_id, task_id, name, billable in conn.execute(_OPEN_TASKS):
-        if project_id in visible:
-            tasks.setdefault((project_id, name.lower()), TaskRow(task_id, name, billable))
+    for task in catalog.open_tasks(conn):
+        if task.project_id in visible:
+            tasks.setdefault((task.project_id, task.name.lower()), task)
     index = ProjectIndex.build(version, projects, tasks)
     with _lock:
         _cache[key] = index

@@ -10,8 +10,10 @@ from sqlalchemy import Connection
 from bot.services import project_index
 from bot.services.clock import local_date, scheduled_seconds, week_bounds
 from bot.services.timers import Running, running
-from storage import rows
-from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow
+from storage import entries
+from storage.catalog import ProjectRow, TaskRow
+from storage.entries import EntryRow, Totals
+from storage.people import PersonRow
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class Period:
 def period(conn: Connection, person: PersonRow, *, label: str, now: datetime) -> Period:
     today = local_date(now, person.timezone)
     first, last = (today, today) if label == "today" else week_bounds(today)
-    found = rows.entries_between(conn, person.id, first, last, projects=project_index.current(conn).by_id)
+    found = entries.entries_between(conn, person.id, first, last, known=project_index.current(conn).by_id)
     lines = [EntryLine(e, p, t) for e, p, t in found]
     return _period(person, label, first, last, lines, running(conn, person, now=now))
 
@@ -62,18 +64,18 @@ def today_and_week(
     today = local_date(now, person.timezone)
     first, last = week_bounds(today)
     projects = project_index.current(conn).by_id
-    window = rows.entries_window(conn, person.id, today, today, limit=today_lines, projects=projects)
+    window = entries.entries_window(conn, person.id, today, today, limit=today_lines, known=projects)
     todays = [EntryLine(e, p, t) for e, p, t in window]
     earlier: list[EntryLine] = []
     if first < today:
         before = today - timedelta(days=1)
-        found = rows.entries_window(
-            conn, person.id, first, before, limit=earlier_lines, latest_first=True, projects=projects
+        found = entries.entries_window(
+            conn, person.id, first, before, limit=earlier_lines, latest_first=True, known=projects
         )
         earlier = [EntryLine(e, p, t) for e, p, t in reversed(found)]
     day, week = (
-        rows.totals_between(conn, person.id, today, today),
-        rows.totals_between(conn, person.id, first, last),
+        entries.totals_between(conn, person.id, today, today),
+        entries.totals_between(conn, person.id, first, last),
     )
     run = running(conn, person, now=now)
     return (
@@ -89,11 +91,11 @@ def _period(
     last: date,
     lines: list[EntryLine],
     run: Running | None,
-    totals: rows.Totals | None = None,
+    totals: Totals | None = None,
 ) -> Period:
     """``totals``: the period's own, when ``lines`` is only a window of its entries."""
     if totals is None:
-        totals = rows.Totals(
+        totals = Totals(
             len(lines),
             sum(line.entry.duration_seconds for line in lines),
             sum(line.entry.duration_seconds for line in lines if line.entry.billable),
@@ -113,4 +115,4 @@ def _period(
 
 def today_seconds(conn: Connection, person: PersonRow, *, now: datetime) -> int:
     today = local_date(now, person.timezone)
-    return rows.seconds_between(conn, person.id, today, today)
+    return entries.seconds_between(conn, person.id, today, today)

@@ -1,27 +1,24 @@
-"""Running timers: start, stop, status. A timer is a row, so a restart loses nothing."""
+"""Running timers: start, stop, discard, status. A timer is a row, so a restart loses nothing.
+
+Stopping a timer makes an entry through the entries service, by the same rules as any other
+entry; when the rules refuse it (a timer that ran past a day, a month closed meanwhile) the
+transaction rolls back and the timer runs on until it is stopped in time or discarded.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.errors import UserError
-from bot.services import audit, policy, project_index
-from bot.services.clock import local_date
-from storage import rows
-from storage.models import EntrySource
-from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow, TimerRow, WorkTypeRow
-
-
-@dataclass(frozen=True)
-class SavedEntry:
-    entry: EntryRow
-    project: ProjectRow
-    task: TaskRow | None
-    missing: list[str]  # required fields the entry still lacks
+from bot.services import entries, project_index
+from bot.services.entries import Invalid, Rule, Saved, Violation, rules
+from storage import audit, catalog, timers
+from storage.catalog import ProjectRow, TaskRow
+from storage.people import PersonRow
+from storage.timers import TimerRow
 
 
 @dataclass(frozen=True)
@@ -29,7 +26,7 @@ class Started:
     timer: TimerRow
     project: ProjectRow
     task: TaskRow | None
-    saved: SavedEntry | None  # the timer that was running before, now saved
+    saved: Saved | None  # the timer that was running before, now saved
 
 
 @dataclass(frozen=True)
@@ -40,89 +37,85 @@ class Running:
     elapsed_seconds: int
 
 
+@dataclass(frozen=True)
+class Discarded:
+    timer: TimerRow
+    project: ProjectRow
+    elapsed_seconds: int
+
+
 def start(
     conn: Connection,
     person: PersonRow,
     *,
-    project: ProjectRow,
-    task: TaskRow | None,
-    work_type: WorkTypeRow | None,
-    description: str,
+    project_id: int | None,
+    task_id: int | None = None,
+    work_type_id: int | None = None,
+    description: str = "",
     now: datetime,
     origin: str = "command",
 ) -> Started:
-    """Start a timer; a timer already running is saved first (one timer per person).
+    """Start a timer on an open project (and task of it); a timer already running is saved
+    first (one timer per person), by the entries service's rules.
 
     The caller holds the person's row lock (see ``people.get_or_register``), and the unique
     key on ``running_timers.person_id`` backs it: two timers for one person cannot exist.
     """
-    values: dict[str, Any] = dict(
-        person_id=person.id,
-        project_id=project.id,
-        task_id=task.id if task else None,
-        work_type_id=work_type.id if work_type else None,
-        description=description,
-        billable=policy.default_billable(project, task),
-        started_at=now,
-        origin=origin,
-    )
+    index = project_index.current(conn)
+    project = index.by_id.get(project_id) if project_id is not None else None
+    if project is None:
+        raise Invalid([Violation("project", Rule.PROJECT)])
+    task = None
+    if task_id is not None:
+        task = index.tasks_by_id.get(task_id) or catalog.task(conn, task_id)
+        found = rules.task_of(project, task, newly_chosen=True) if task else [
+            Violation("task", Rule.TASK_OF_PROJECT, {"code": project.code})]  # fmt: skip
+        if found:
+            raise Invalid(found)
+    if work_type_id is not None:
+        found = rules.work_type_open(catalog.work_type(conn, work_type_id), given=True, newly_chosen=True)
+        if found:
+            raise Invalid(found)
+    values = dict(
+        person_id=person.id, project_id=project.id, task_id=task.id if task else None, work_type_id=work_type_id,
+        description=description.strip(), billable=rules.billable(project, task), started_at=now, origin=origin,
+    )  # fmt: skip
     saved = None
-    timer = rows.insert_timer(conn, **values, only_if_idle=True)
+    timer = timers.insert_timer(conn, **values, only_if_idle=True)  # type: ignore[arg-type]
     if timer is None:  # one runs: saved first, then this one starts
-        saved = _save_running(conn, person, now=now)
-        timer = rows.insert_timer(conn, **values)
+        saved = stop(conn, person, now=now)
+        timer = timers.insert_timer(conn, **values)  # type: ignore[arg-type]
         assert timer is not None
     return Started(timer=timer, project=project, task=task, saved=saved)
 
 
-def stop(conn: Connection, person: PersonRow, *, now: datetime) -> SavedEntry:
-    saved = _save_running(conn, person, now=now)
-    if saved is None:
-        raise UserError("No timer is running. Start one with `/track start <project>`.")
-    return saved
+def stop(conn: Connection, person: PersonRow, *, now: datetime, description: str | None = None) -> Saved:
+    """The running timer, saved as an entry; ``description`` (given when stopping) replaces
+    the one it was started with."""
+    timer = timers.take(conn, person.id)
+    if timer is None:
+        raise Invalid([Violation("entry", Rule.NO_TIMER)])
+    if description is not None and description.strip():
+        timer = dataclasses.replace(timer, description=description.strip())
+    return entries.from_timer(conn, person, timer, now=now)
+
+
+def discard(conn: Connection, person: PersonRow, *, now: datetime) -> Discarded:
+    """Drop the running timer without saving its time (recorded in the audit trail)."""
+    found = timers.running(conn, person.id)
+    if found is None:
+        raise Invalid([Violation("entry", Rule.NO_TIMER)])
+    timer, project, _task = found
+    timers.take(conn, person.id)
+    elapsed = max(0, int((now - timer.started_at).total_seconds()))
+    audit.record(conn, entry_id=None, actor=person.slack_id, action="discard", now=now,
+                 comment=f"timer on {project.code} started {timer.started_at.isoformat()}, {elapsed} s")  # fmt: skip
+    return Discarded(timer, project, elapsed)
 
 
 def running(conn: Connection, person: PersonRow, *, now: datetime) -> Running | None:
-    found = rows.running_timer(conn, person.id)
+    found = timers.running(conn, person.id)
     if found is None:
         return None
     timer, project, task = found
     return Running(timer, project, task, max(0, int((now - timer.started_at).total_seconds())))
-
-
-def _save_running(conn: Connection, person: PersonRow, *, now: datetime) -> SavedEntry | None:
-    timer = rows.take_running_timer(conn, person.id)
-    if timer is None:
-        return None
-    project = project_index.current(conn).by_id.get(timer.project_id) or rows.project_by_id(
-        conn, timer.project_id
-    )
-    assert project is not None  # entries and timers keep their project (a foreign key)
-    task = rows.task_by_id(conn, timer.task_id) if timer.task_id is not None else None
-    # Whole seconds of true elapsed time: UTC instants, so a DST change in between is exact.
-    seconds = max(1, int((now - timer.started_at).total_seconds()))
-    entry = rows.insert_entry(
-        conn,
-        person_id=person.id,
-        project_id=timer.project_id,
-        task_id=timer.task_id,
-        work_type_id=timer.work_type_id,
-        day=local_date(timer.started_at, person.timezone),
-        started_at=timer.started_at,
-        ended_at=now,
-        duration_seconds=seconds,
-        description=timer.description,
-        billable=timer.billable,
-        source=EntrySource.TIMER,
-        now=now,
-    )
-    audit.record(conn, entry_id=entry.id, actor=person.slack_id, action="create", now=now, after=entry,
-                 comment="stopped timer")  # fmt: skip
-    missing = policy.missing_fields(
-        rows.workspace(conn).required_fields,
-        project,
-        description=entry.description,
-        work_type_id=entry.work_type_id,
-        task_id=entry.task_id,
-    )
-    return SavedEntry(entry=entry, project=project, task=task, missing=missing)

@@ -5,22 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from bot import parsing
-from bot.errors import UserError
-from bot.services import approvals, audit, billing, catalog, entries, entry_form, reports, timers
-from bot.services.timers import Running, SavedEntry, Started
-from storage.models import Role, TimeEntry
-from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow, WorkTypeRow
+from bot.errors import Refused
+from bot.services import approvals, audit, billing, catalog, entries, reports, timers
+from bot.services.entries import Saved
+from bot.services.timers import Discarded, Running, Started
+from storage.audit import AuditRow
+from storage.catalog import ProjectRow, TaskRow, WorkTypeRow
+from storage.entries import EntryRow
+from storage.models import Role
+from storage.people import PersonRow
 
 
 @dataclass(frozen=True)
 class Logged:
-    entry: EntryRow
-    project: ProjectRow
-    task: TaskRow | None
+    saved: Saved
+
+
+@dataclass(frozen=True)
+class Stopped:
+    saved: Saved
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,18 @@ class FormRequest:
 
 @dataclass(frozen=True)
 class RateAnswer:
-    text: str
+    explanation: billing.Explanation
+
+
+@dataclass(frozen=True)
+class History:
+    entry_id: int
+    records: list[AuditRow]
+
+
+@dataclass(frozen=True)
+class Reopened:
+    entry: EntryRow
 
 
 @dataclass(frozen=True)
@@ -54,13 +71,16 @@ class WaitingList:
 
 Result = (
     Started
-    | SavedEntry
+    | Stopped
+    | Discarded
     | Logged
     | StatusResult
     | reports.Period
     | HelpResult
     | FormRequest
     | RateAnswer
+    | History
+    | Reopened
     | approvals.SubmitResult
     | WaitingList
 )
@@ -71,16 +91,13 @@ def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, no
         case parsing.Start(project=query, rest=rest):
             work = _work(conn, query, rest)
             return timers.start(
-                conn,
-                person,
-                project=work.project,
-                task=work.task,
-                work_type=work.work_type,
-                description=work.description,
-                now=now,
-            )
-        case parsing.Stop():
-            return timers.stop(conn, person, now=now)
+                conn, person, project_id=work.project.id, task_id=work.task.id if work.task else None,
+                work_type_id=work.work_type.id if work.work_type else None, description=work.description, now=now,
+            )  # fmt: skip
+        case parsing.Stop(description=description):
+            return Stopped(timers.stop(conn, person, now=now, description=description))
+        case parsing.Discard():
+            return timers.discard(conn, person, now=now)
         case parsing.Status():
             return StatusResult(
                 running=timers.running(conn, person, now=now),
@@ -88,18 +105,11 @@ def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, no
             )
         case parsing.Log(seconds=seconds, project=query, rest=rest, day=day):
             work = _work(conn, query, rest)
-            entry = entries.log(
-                conn,
-                person,
-                project=work.project,
-                task=work.task,
-                work_type=work.work_type,
-                description=work.description,
-                day=day,
-                seconds=seconds,
-                now=now,
-            )
-            return Logged(entry=entry, project=work.project, task=work.task)
+            draft = entries.Draft(
+                project_id=work.project.id, day=day, seconds=seconds, task_id=work.task.id if work.task else None,
+                work_type_id=work.work_type.id if work.work_type else None, description=work.description,
+            )  # fmt: skip
+            return Logged(entries.create(conn, person, draft, now=now))
         case parsing.Report(period=label):
             return reports.period(conn, person, label=label, now=now)
         case parsing.Help():
@@ -109,21 +119,19 @@ def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, no
         case parsing.RateQuery(entry=entry_id):
             return _explain_rate(conn, person, entry_id)
         case parsing.AuditQuery(entry=entry_id):
-            return _audit(conn, person, entry_id)
+            return History(*audit.history_for(conn, person, entry_id))
         case parsing.Submit(first=first_day, last=last_day):
             return approvals.submit(conn, person, first=first_day, last=last_day, now=now)
         case parsing.Approvals():
-            if person.role not in (Role.PARTNER, Role.ADMIN):
-                raise UserError("Approvals are for partners and admins; `/track submit` sends yours.")
             return WaitingList(approvals.waiting_for(conn, person))
         case parsing.Reopen(entry=entry_id, reason=reason):
-            reopened = approvals.reopen(conn, entry_id, person, reason=reason, now=now)
-            return RateAnswer(f"Entry {reopened.id} is a draft again; its owner can change and resubmit it.")
+            return Reopened(approvals.reopen(conn, entry_id, person, reason=reason, now=now))
         case parsing.LastEntry(action=action):
-            with Session(bind=conn) as session:  # joins the caller's transaction
-                last = entry_form.last_entry(session, person)
-                entry_form.ensure_editable(session, last)
-                return FormRequest(action, last.id)
+            last = entries.last_entry(conn, person)
+            if last is None:
+                raise Refused("no_entries_yet")
+            entries.own_entry(conn, person, last.id)  # refuses locked entries before the form opens
+            return FormRequest(action, last.id)
     raise AssertionError(f"unhandled command {command!r}")
 
 
@@ -146,24 +154,13 @@ def _work(conn: Connection, query: str, rest: list[str]) -> _Work:
 def _explain_rate(conn: Connection, person: PersonRow, entry_id: int | None) -> RateAnswer:
     """Rates are internal: partners and admins only."""
     if person.role not in (Role.PARTNER, Role.ADMIN):
-        raise UserError("Only partners and admins can see rates.")
+        raise Refused("rates_for_partners")
     if entry_id is None:
-        with Session(bind=conn) as session:
-            entry_id = entry_form.last_entry(session, person).id
+        last = entries.last_entry(conn, person)
+        if last is None:
+            raise Refused("no_entries_yet")
+        entry_id = last.id
     explanation = billing.explain(conn, entry_id)
     if explanation is None:
-        raise UserError(f"There is no entry {entry_id}.")
-    return RateAnswer(explanation.render())
-
-
-def _audit(conn: Connection, person: PersonRow, entry_id: int | None) -> RateAnswer:
-    """An entry's history: your own entries, or any for partners and admins."""
-    with Session(bind=conn) as session:
-        if entry_id is None:
-            entry_id = entry_form.last_entry(session, person).id
-        owner = conn.execute(select(TimeEntry.person_id).where(TimeEntry.id == entry_id)).scalar()
-    records = audit.history(conn, entry_id)
-    mine = owner == person.id or (owner is None and any(r[2] == person.slack_id for r in records))
-    if not records or not (mine or person.role in (Role.PARTNER, Role.ADMIN)):
-        raise UserError(f"No history of entry {entry_id} that you can see.")
-    return RateAnswer(f"History of entry {entry_id}:\n" + audit.render(records))
+        raise Refused("no_entry", entry=entry_id)
+    return RateAnswer(explanation)

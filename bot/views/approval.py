@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot import ids
-from bot.services import policy
-from bot.services.approvals import Decision, EntryDecided, SubmitResult, Waiting
+from bot.services.approvals import Decision, EntryDecided, Line, Overview, SubmitResult, Waiting
 from bot.services.clock import format_hours
-from bot.services.submissions import Line, Overview
+from bot.services.entries import Invalid
 from bot.views.blocks import Block, context, escape, message, section, truncate
+from bot.views.rules import sentences
 from storage.models import EntryStatus, SubmissionStatus
 
 # Approval DMs list this many entries, each a block with its own menu (a message holds 50
@@ -32,7 +32,7 @@ def submitted(result: SubmitResult) -> dict[str, Any]:
         what = escape(e.description) or "_no description_"
         blocks.append({
             **section(f":warning: {e.date:%a %d %b} {format_hours(e.duration_seconds)} "
-                      f"{what}: needs {policy.describe(held.missing)}"),
+                      f"{what}: {' '.join(sentences(Invalid(held.missing)))}"),
             "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Edit"},
                           "action_id": f"{ids.ENTRY_MENU}:{e.id}", "value": f"edit:{e.id}"},
         })  # fmt: skip
@@ -127,7 +127,7 @@ def _entry_block(ov: Overview, line: Line) -> Block:
 
 def submitter_notice(decision: Decision) -> dict[str, Any]:
     count = f"{decision.entries} remaining entries" if decision.earlier else f"{decision.entries} entries"
-    if decision.status.value == "approved":
+    if decision.approved:
         text = f":white_check_mark: <@{decision.decided_by}> approved your {count}."
         return message(text, [section(text)], ephemeral=False)
     text = (
@@ -138,15 +138,15 @@ def submitter_notice(decision: Decision) -> dict[str, Any]:
 
 def entry_notice(decided: EntryDecided) -> dict[str, Any]:
     """The submitter hears of each entry decided on its own, with the reason when sent back."""
-    e = decided.entry
-    what = f"`{format_hours(e.duration_seconds)}` {e.date:%a %d %b} {escape(truncate(e.description, 200))}"
-    if decided.status == EntryStatus.APPROVED:
+    what = f"`{format_hours(decided.seconds)}` {decided.day:%a %d %b} {escape(truncate(decided.description, 200))}"
+    if decided.approved:
         text = f":white_check_mark: <@{decided.decided_by}> approved your entry {what}."
         return message(text, [section(text)], ephemeral=False)
     text = (f":leftwards_arrow_with_hook: <@{decided.decided_by}> sent back your entry {what}: "
             f"{escape(decided.reason)}")  # fmt: skip
     # The button edits this very entry (the entry menu's edit), which can then be resubmitted.
-    button = _resubmit_button(f"{ids.ENTRY_MENU}:{e.id}", value=f"edit:{e.id}")
+    entry_id = decided.entry_id
+    button = _resubmit_button(f"{ids.ENTRY_MENU}:{entry_id}", value=f"edit:{entry_id}")
     return message(text, [section(text), button], ephemeral=False)
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from bot import ids
 from bot.parsing import DURATION_FORMS
 from bot.services.clock import format_hours
+from bot.services.entries.form import FormDefaults
 from bot.views.blocks import escape, section, truncate
-from storage.rows import EntryRow, ProjectRow, TaskRow, WorkTypeRow
+from storage.catalog import ProjectRow, WorkTypeRow
+from storage.entries import EntryRow
 
 MAX_OPTIONS = 100  # Slack's limit for a static select
 MAX_OPTION_TEXT = 75
@@ -25,20 +25,7 @@ def project_option(project: ProjectRow) -> dict[str, Any]:
     return option(f"{project.code} · {project.name}", str(project.id))
 
 
-@dataclass(frozen=True)
-class EntryDefaults:
-    """What the form shows when it opens."""
-
-    day: date
-    project: ProjectRow | None = None
-    task_id: int | None = None
-    tasks: list[TaskRow] = field(default_factory=list)
-    duration: str = ""
-    start_time: str | None = None
-    end_time: str | None = None
-    description: str = ""
-    work_type_id: int | None = None
-    billable: bool = True
+EntryDefaults = FormDefaults  # what the form shows when it opens (bot.services.entries.form)
 
 
 def _input(

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot import ids
+from bot.services.approvals import Line, Overview
 from bot.services.clock import format_hours
-from bot.services.submissions import Line, Overview
 from bot.views.blocks import Block, context, escape, section, truncate
 from storage.models import EntryStatus
 

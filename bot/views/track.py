@@ -6,13 +6,28 @@ from datetime import date
 from typing import Any
 
 from bot import ids, parsing
-from bot.services import approvals, policy, reports
+from bot.services import approvals, reports
 from bot.services.clock import format_hours, local_time
-from bot.services.timers import Running, SavedEntry, Started
-from bot.services.track import FormRequest, HelpResult, Logged, RateAnswer, Result, StatusResult, WaitingList
+from bot.services.entries import Saved
+from bot.services.entries.rules import EDITABLE
+from bot.services.timers import Discarded, Running, Started
+from bot.services.track import (
+    FormRequest,
+    HelpResult,
+    History,
+    Logged,
+    RateAnswer,
+    Reopened,
+    Result,
+    StatusResult,
+    Stopped,
+    WaitingList,
+)
+from bot.views import audit as audit_views
+from bot.views import rules as rule_views
 from bot.views.blocks import Block, context, escape, message, section
-from storage.models import EntryStatus
-from storage.rows import PersonRow, ProjectRow, TaskRow
+from storage.catalog import ProjectRow, TaskRow
+from storage.people import PersonRow
 
 Message = dict[str, Any]
 
@@ -31,29 +46,30 @@ def _clock(person: PersonRow, instant: Any) -> str:
     return f"{local.hour:02d}:{local.minute:02d}"
 
 
-def _saved_text(saved: SavedEntry) -> str:
+def _saved_text(saved: Saved) -> str:
     e = saved.entry
     return (
         f"Saved {format_hours(e.duration_seconds)} on {work_label(saved.project, saved.task, e.description)}"
     )
 
 
-def _missing_text(saved: SavedEntry) -> str | None:
-    if not saved.missing:
+def _missing_text(saved: Saved) -> str | None:
+    """What the firm's policy still asks of a saved timer entry, in the rules' own words."""
+    if not saved.pending:
         return None
-    hint = " (add `type:<name>` when you start)" if "work_type" in saved.missing else ""
-    return (
-        f":warning: This entry still needs {policy.describe(saved.missing)}{hint}: "
-        "add it before you submit this period for approval."
-    )
+    hint = " (add `type:<name>` when you start)" if any(v.field == "work_type" for v in saved.pending) else ""
+    said = " ".join(rule_views.sentences(rule_views.Invalid(saved.pending)))
+    return f":warning: {said} Add it{hint} before you submit this period for approval."
 
 
 def render(person: PersonRow, result: Result) -> Message:
     match result:
         case Started():
             return started(person, result)
-        case SavedEntry():
-            return stopped(result)
+        case Stopped(saved=saved):
+            return stopped(saved)
+        case Discarded():
+            return discarded(person, result)
         case Logged():
             return logged(result)
         case StatusResult():
@@ -72,8 +88,15 @@ def render(person: PersonRow, result: Result) -> Message:
             from bot.views.approval import waiting_list
 
             return waiting_list(waiting)
-        case RateAnswer(text=text):
+        case RateAnswer(explanation=explanation):
+            text = explanation.render()
             return message(text, [section(escape(text))])
+        case History(entry_id=entry_id, records=records):
+            text = f"History of entry {entry_id}:\n" + audit_views.render(records)
+            return message(text, [section(escape(text))])
+        case Reopened(entry=entry):
+            text = f"Entry {entry.id} is a draft again; its owner can change and resubmit it."
+            return message(text, [section(text)])
     raise AssertionError(f"no view for {result!r}")
 
 
@@ -93,7 +116,14 @@ def started(person: PersonRow, result: Started) -> Message:
     return message(lines[0] if len(lines) == 1 else "\n".join(lines), [section("\n".join(lines))])
 
 
-def stopped(saved: SavedEntry) -> Message:
+def discarded(person: PersonRow, result: Discarded) -> Message:
+    text = (f":wastebasket: Discarded the timer on *{escape(result.project.code)}* "
+            f"({format_hours(result.elapsed_seconds)} since {_clock(person, result.timer.started_at)}); "
+            "nothing was saved.")  # fmt: skip
+    return message(text, [section(text)])
+
+
+def stopped(saved: Saved) -> Message:
     lines = [f":white_check_mark: {_saved_text(saved)}."]
     missing = _missing_text(saved)
     if missing:
@@ -102,10 +132,11 @@ def stopped(saved: SavedEntry) -> Message:
 
 
 def logged(result: Logged) -> Message:
-    e = result.entry
+    saved = result.saved
+    e = saved.entry
     text = (
         f":white_check_mark: Logged {format_hours(e.duration_seconds)} on "
-        f"{work_label(result.project, result.task, e.description)} for {_day(e.date)}."
+        f"{work_label(saved.project, saved.task, e.description)} for {_day(e.date)}."
     )
     if not e.billable:
         text += " _Non-billable._"
@@ -132,7 +163,6 @@ def status(person: PersonRow, result: StatusResult) -> Message:
 
 # Title, running timer, summary and the "more" note leave this many blocks for the entries.
 PERIOD_ENTRY_BLOCKS = 45
-EDITABLE = (EntryStatus.DRAFT, EntryStatus.REJECTED)
 
 
 def entry_menu(entry_id: int) -> dict[str, Any]:
@@ -202,7 +232,8 @@ HELP_LINES = [
         "Start a timer (a running one is saved first)",
         "/track start ACME-WEB Design homepage wireframes",
     ),
-    ("stop", "Stop the timer and save the entry", "/track stop"),
+    ("stop", "Stop the timer and save the entry (a description given replaces its own)", "/track stop"),
+    ("discard", "Drop the running timer without saving its time", "/track discard"),
     ("status", "What is running, and today's total", "/track status"),
     (
         "log",

@@ -2,6 +2,7 @@
 
 from storage.models.audit import AuditRecord
 from storage.models.base import Base, UTCDateTime
+from storage.models.jobs import EventPosition, JobRun
 from storage.models.org import (
     BillingType,
     Client,
@@ -14,6 +15,7 @@ from storage.models.org import (
     Workspace,
     WorkType,
 )
+from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.time import (
     ClosedPeriod,
     EntryDecision,
@@ -34,6 +36,10 @@ __all__ = [
     "EntryDecision",
     "EntrySource",
     "EntryStatus",
+    "EventPosition",
+    "JobRun",
+    "OutboxMessage",
+    "OutboxStatus",
     "Person",
     "Project",
     "Rate",

@@ -1,4 +1,9 @@
-"""The append-only audit trail: every change to an entry, who made it and when."""
+"""The append-only audit trail: every change to an entry, who made it and when.
+
+It is also the stream of entry changes later capabilities consume (budget alerts after each
+entry): each record says which entry, person, project and task, and the seconds before and
+after; consumers read it in order from a position they keep (``EventPosition``).
+"""
 
 from __future__ import annotations
 
@@ -26,3 +31,12 @@ class AuditRecord(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     comment: Mapped[str] = mapped_column(Text, default="")
+    # The change as an event (NULL for records that are not about one entry, and for
+    # records made before migration 0013).
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    project_id: Mapped[int | None] = mapped_column(Integer)
+    task_id: Mapped[int | None] = mapped_column(Integer)
+    seconds_before: Mapped[int | None] = mapped_column(Integer)
+    seconds_after: Mapped[int | None] = mapped_column(Integer)
+    # On PostgreSQL a column ``txid`` (the writing transaction's id, migration 0013) orders
+    # records by commit for consumers; it is not mapped (SQLite commits one writer at a time).

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models.base import Base, Hours, Money, Timestamps
+from storage.models.base import Base, Hours, Money, Timestamps, UTCDateTime, utcnow
 
 
 def str_enum(cls: type[StrEnum], name: str) -> Enum:
@@ -71,6 +71,9 @@ class Person(Timestamps, Base):
     schedule: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     rate: Mapped[Decimal | None] = mapped_column(Money())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When the name and timezone were last read from Slack (the import counts: its names
+    # win). NULL: registered from a request, looked up after the ack (bot.services.people).
+    profile_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Client(Timestamps, Base):

@@ -117,9 +117,8 @@ class Submission(Timestamps, Base):
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text, default="")
-    # Where the approver's DM is, so the outcome can be written back into it.
-    channel: Mapped[str | None] = mapped_column(String(32))
-    message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The approver's DM is the outbox message keyed approval-request:<id>, which records
+    # where it went (channel and ts) so the outcome can be written back into it.
 
 
 class EntryDecision(Base):

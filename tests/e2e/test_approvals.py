@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from storage.db import session_scope
+from tests.conftest import session_scope
 from storage.models import AuditRecord, EntryStatus, TimeEntry
 from tests.conftest import RunningApp, interact
 
@@ -29,11 +29,12 @@ def submit_two(app: RunningApp) -> dict[str, Any]:
     assert "2 entries (3:00) sent to Ada Partner for approval" in answer
     dm = app.fake.wait_for("chat.postMessage")[-1]
     assert dm.params["channel"] == "DU0PARTNER"
-    from storage.models import Submission
+    from storage.models import OutboxMessage, OutboxStatus
 
-    def remembered() -> bool:  # the DM's ts is stored right after it is posted
+    def remembered() -> bool:  # where the DM went is recorded right after it is posted
         with session_scope(app.sessions) as s:
-            return all(sub.message_ts for sub in s.scalars(select(Submission)))
+            requests = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "approval_request")).all()
+            return bool(requests) and all(r.status == OutboxStatus.SENT and r.ts for r in requests)
 
     wait_until(remembered)
     assert statuses(app) == ["submitted", "submitted"]
@@ -210,11 +211,10 @@ clients:
 def test_a_project_without_an_approver_goes_to_its_clients_approver(
     firm: None, running_app: RunningApp
 ) -> None:
-    from bot.services.importer import import_yaml
+    from tests.conftest import import_firm
 
     app = running_app
-    with session_scope(app.sessions) as s:
-        import_yaml(s, CLIENT_APPROVES, now=app.clock())
+    import_firm(app.db, CLIENT_APPROVES, app.clock())
     app.say("log 1h beta-tax Review the return")
     app.say("log 2h acme Build footer")
     answer = app.say("submit")

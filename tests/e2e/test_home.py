@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from storage.db import session_scope
+from tests.conftest import session_scope
 from storage.models import RunningTimer
 from tests.conftest import RunningApp, interact, send_event
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from storage.db import session_scope
+from tests.conftest import session_scope
 from storage.models import EntryStatus, RunningTimer, TimeEntry
 from tests.conftest import RunningApp, interact
 

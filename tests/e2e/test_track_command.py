@@ -8,7 +8,7 @@ import time
 from sqlalchemy import func, select
 
 from storage import queries
-from storage.db import session_scope
+from tests.conftest import session_scope
 from storage.models import RunningTimer, TimeEntry
 from tests.conftest import SIGNING_SECRET, RunningApp
 from tests.signing import command_body, post
@@ -49,7 +49,7 @@ def test_stop_asks_for_a_missing_required_field_but_saves(firm: None, running_ap
     running_app.say("start acme")
     running_app.clock.advance(minutes=12)
     answer = running_app.say("stop")
-    assert "Saved 0:12" in answer and "still needs a description" in answer
+    assert "Saved 0:12" in answer and "ACME-WEB needs a description. Add it before you submit" in answer
     assert len(entries(running_app)) == 1
 
 

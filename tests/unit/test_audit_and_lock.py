@@ -9,47 +9,49 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services import audit
-from bot.services.entry_form import EntryForm, save
-from bot.services.entry_form import delete as delete_entry
-from storage import rows
-from storage.db import session_scope
+from bot.services import audit, entries
+from bot.services.entries.form import EntryForm, save
+from bot.views import audit as audit_views
+from storage import people
+from storage.db import Database
 from storage.models import AuditRecord, EntryStatus, TimeEntry
-from tests.conftest import Clock
-from tests.unit.test_timers import run
+from tests.conftest import Clock, session_scope
+from tests.unit.test_timers import refused, run
 
 
 def test_every_change_is_recorded_with_actor_and_time(
-    firm: None, sessions: sessionmaker[Session], clock: Clock
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
-    run(sessions, "start acme Design drafting", clock())
-    run(sessions, "stop", clock() + timedelta(minutes=30))
-    run(sessions, "log 1h acme Build footer", clock())
+    run(db, "start acme Design drafting", clock())
+    run(db, "stop", clock() + timedelta(minutes=30))
+    run(db, "log 1h acme Build footer", clock())
     with session_scope(sessions) as s:
-        person = rows.person(s.connection(), "U0MEMBER")
-        assert person is not None
         logged = s.scalars(select(TimeEntry).where(TimeEntry.description == "footer")).one()
+    with db.transaction() as conn:
+        person = people.person(conn, "U0MEMBER")
+        assert person is not None
         form = EntryForm(logged.project_id, logged.task_id, logged.date, "2h", None, None, "footer and header",
                          None, True)  # fmt: skip
-        save(s, person, form, now=clock() + timedelta(hours=1), entry_id=logged.id)
-        delete_entry(s, person, logged.id, now=clock() + timedelta(hours=2))
-        trail = audit.history(s.connection(), logged.id)
-    assert [(r[4], r[2]) for r in trail] == [
+        save(conn, person, form, now=clock() + timedelta(hours=1), entry_id=logged.id)
+        entries.delete(conn, person, logged.id, now=clock() + timedelta(hours=2))
+        trail = audit.history(conn, logged.id)
+    assert [(r.action, r.actor) for r in trail] == [
         ("create", "U0MEMBER"),
         ("edit", "U0MEMBER"),
         ("delete", "U0MEMBER"),
     ]
-    assert [r[3] for r in trail] == [clock(), clock() + timedelta(hours=1), clock() + timedelta(hours=2)]
+    assert [r.at for r in trail] == [clock(), clock() + timedelta(hours=1), clock() + timedelta(hours=2)]
     edit = trail[1]
-    assert (edit[5]["description"], edit[6]["description"]) == ("footer", "footer and header")
-    assert (edit[5]["duration_seconds"], edit[6]["duration_seconds"]) == (3600, 7200)
-    assert "description: 'footer' → 'footer and header'" in audit.render(trail)
+    assert edit.before and edit.after
+    assert (edit.before["description"], edit.after["description"]) == ("footer", "footer and header")
+    assert (edit.before["duration_seconds"], edit.after["duration_seconds"]) == (3600, 7200)
+    assert "description: 'footer' → 'footer and header'" in audit_views.render(trail)
 
 
 def test_audit_records_can_be_neither_changed_nor_deleted(
-    firm: None, sessions: sessionmaker[Session], clock: Clock
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
-    run(sessions, "log 1h acme something", clock())
+    run(db, "log 1h acme something", clock())
     for statement in (update(AuditRecord).values(actor="someone else"), delete(AuditRecord)):
         with pytest.raises(DBAPIError, match="append-only"), session_scope(sessions) as s:
             s.execute(statement)
@@ -58,9 +60,9 @@ def test_audit_records_can_be_neither_changed_nor_deleted(
 
 
 def test_approved_entries_are_locked_in_storage(
-    firm: None, sessions: sessionmaker[Session], clock: Clock
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
-    run(sessions, "log 1h acme approved work", clock())
+    run(db, "log 1h acme approved work", clock())
     with session_scope(sessions) as s:
         s.execute(update(TimeEntry).values(status=EntryStatus.APPROVED))
     for statement in (
@@ -79,18 +81,17 @@ def test_approved_entries_are_locked_in_storage(
 
 
 def test_a_closed_month_locks_its_entries_everywhere(
-    firm: None, sessions: sessionmaker[Session], clock: Clock
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
     from datetime import date
 
-    from bot.errors import UserError
+    from bot.errors import Refused
     from bot.services import periods
 
-    run(sessions, "log 1h acme October work on 2026-10-15", clock())
-    with session_scope(sessions) as s:
-        periods.close(s.connection(), "2026-10", actor="cli", reason="month-end", now=clock())
-    with pytest.raises(UserError, match="October 2026 is closed"):
-        run(sessions, "log 1h acme late October on 2026-10-20", clock())
+    run(db, "log 1h acme October work on 2026-10-15", clock())
+    with db.transaction() as conn:
+        periods.close(conn, "2026-10", actor="cli", reason="month-end", now=clock())
+    assert "October 2026 is closed" in refused(db, "log 1h acme late October on 2026-10-20", clock())
     for statement in (update(TimeEntry).values(description="changed"), delete(TimeEntry)):
         with pytest.raises(DBAPIError, match="period is closed"), session_scope(sessions) as s:
             s.execute(statement)
@@ -99,11 +100,11 @@ def test_a_closed_month_locks_its_entries_everywhere(
         s.add(TimeEntry(person_id=entry.person_id, project_id=entry.project_id, date=date(2026, 10, 3),
                         duration_seconds=60, description="sneaked in", billable=True))  # fmt: skip
         s.flush()
-    with pytest.raises(UserError, match="needs a reason"), session_scope(sessions) as s:
-        periods.reopen(s.connection(), "2026-10", actor="cli", reason="", now=clock())
-    with session_scope(sessions) as s:
-        periods.reopen(s.connection(), "2026-10", actor="cli", reason="client dispute", now=clock())
-    run(sessions, "log 1h acme late October on 2026-10-20", clock())
+    with pytest.raises(Refused, match="month_reason_needed"), db.transaction() as conn:
+        periods.reopen(conn, "2026-10", actor="cli", reason="", now=clock())
+    with db.transaction() as conn:
+        periods.reopen(conn, "2026-10", actor="cli", reason="client dispute", now=clock())
+    run(db, "log 1h acme late October on 2026-10-20", clock())
     with session_scope(sessions) as s:
         actions = [
             (r.action, r.comment)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import UserError
 from bot.services import export
-from storage.db import session_scope
+from tests.conftest import session_scope
 from tests.conftest import Clock
 from tests.unit.test_timers import run
 

@@ -1,5 +1,6 @@
-"""Group commit on SQLite: write scopes opened inside ``write_batch`` share one transaction,
-each in a savepoint of its own, and bot.web answers a batch of requests once it committed."""
+"""Group commit on SQLite: units of work opened inside ``Database.batch`` share one
+transaction, each in a savepoint of its own, and bot.web answers a batch of requests once it
+committed. And the unit of work itself: nesting joins, after-commit work runs only on commit."""
 
 from __future__ import annotations
 
@@ -11,132 +12,136 @@ from typing import Any
 
 import pytest
 from slack_bolt.response import BoltResponse
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import text
 
-from storage.db import (
-    READ_ONLY,
-    after_commit,
-    make_engine,
-    make_sessionmaker,
-    read_scope,
-    session_scope,
-    write_batch,
-    write_scope,
-)
+from storage.db import READ_ONLY, Database, make_engine, on_commit
 
 
 @pytest.fixture
-def factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+def db(tmp_path: Path) -> Iterator[Database]:
     engine = make_engine(f"sqlite:///{tmp_path / 'batch.db'}")
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE parent (id INTEGER PRIMARY KEY)"))
         conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT UNIQUE, "
                           "parent_id INTEGER REFERENCES parent (id))"))  # fmt: skip
-    yield make_sessionmaker(engine)
+    yield Database(engine)
     engine.dispose()
 
 
-def _bodies(engine: Engine) -> list[str]:
+def _bodies(db: Database) -> list[str]:
     # A reader on a connection of its own: sees only what was committed.
-    with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+    with db.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
         return [row[0] for row in conn.execute(text("SELECT body FROM t ORDER BY id"))]
 
 
-def _insert(factory: sessionmaker[Session], body: str, parent: int | None = None) -> None:
-    with write_scope(factory) as conn:
+def _insert(db: Database, body: str, parent: int | None = None) -> None:
+    with db.transaction() as conn:
         conn.execute(text("INSERT INTO t (body, parent_id) VALUES (:b, :p)"), {"b": body, "p": parent})
 
 
-def test_scopes_in_a_batch_commit_together_and_a_failing_one_rolls_back_alone(
-    factory: sessionmaker[Session],
-) -> None:
-    engine = factory.kw["bind"]
-    with write_batch(factory) as batch:
+def test_units_in_a_batch_commit_together_and_a_failing_one_rolls_back_alone(db: Database) -> None:
+    with db.batch() as batch:
         assert batch is not None
-        _insert(factory, "first")
-        with pytest.raises(RuntimeError), write_scope(factory) as conn:
+        _insert(db, "first")
+        with pytest.raises(RuntimeError), db.transaction() as conn:
             conn.execute(text("INSERT INTO t (body) VALUES ('second')"))
             raise RuntimeError("this request failed")
         with pytest.raises(Exception, match="UNIQUE"):  # a constraint: that statement alone fails
-            _insert(factory, "first")
-        _insert(factory, "third")
-        assert _bodies(engine) == []  # nothing is visible before the batch commits
+            _insert(db, "first")
+        _insert(db, "third")
+        assert _bodies(db) == []  # nothing is visible before the batch commits
     assert not batch.failed
-    assert _bodies(engine) == ["first", "third"]
+    assert _bodies(db) == ["first", "third"]
 
 
-def test_a_batch_that_cannot_commit_saves_nothing_and_drops_its_after_commit_work(
-    factory: sessionmaker[Session],
-) -> None:
+def test_a_batch_that_cannot_commit_saves_nothing_and_drops_its_after_commit_work(db: Database) -> None:
     ran: list[str] = []
-    with write_batch(factory) as batch:
+    with db.batch() as batch:
         assert batch is not None
-        _insert(factory, "fine")
-        after_commit(factory, lambda: ran.append("fine"))
-        with write_scope(factory) as conn:  # checked only at COMMIT: the whole batch fails there
+        _insert(db, "fine")
+        db.after_commit(lambda: ran.append("fine"))
+        with db.transaction() as conn:  # checked only at COMMIT: the whole batch fails there
             conn.execute(text("PRAGMA defer_foreign_keys=ON"))
             conn.execute(text("INSERT INTO t (body, parent_id) VALUES ('orphan', 42)"))
     assert batch.failed
-    assert _bodies(factory.kw["bind"]) == [] and ran == []
-    _insert(factory, "later")  # the connection is usable again
-    assert _bodies(factory.kw["bind"]) == ["later"]
+    assert _bodies(db) == [] and ran == []
+    _insert(db, "later")  # the connection is usable again
+    assert _bodies(db) == ["later"]
 
 
-def test_a_write_scope_whose_commit_failed_leaves_its_kept_connection_usable(
-    factory: sessionmaker[Session],
-) -> None:
-    with pytest.raises(Exception, match="FOREIGN KEY"), write_scope(factory) as conn:
+def test_a_unit_whose_commit_failed_leaves_its_kept_connection_usable(db: Database) -> None:
+    with pytest.raises(Exception, match="FOREIGN KEY"), db.transaction() as conn:
         conn.execute(text("PRAGMA defer_foreign_keys=ON"))
         conn.execute(text("INSERT INTO t (body, parent_id) VALUES ('orphan', 42)"))
-    _insert(factory, "next")
-    assert _bodies(factory.kw["bind"]) == ["next"]
+    _insert(db, "next")
+    assert _bodies(db) == ["next"]
 
 
-def test_after_commit_work_runs_once_the_batch_committed_and_at_once_outside_one(
-    factory: sessionmaker[Session],
-) -> None:
-    engine = factory.kw["bind"]
+def test_after_commit_work_runs_once_the_batch_committed_and_at_once_outside_one(db: Database) -> None:
     seen: list[list[str]] = []
-    with write_batch(factory):
-        _insert(factory, "a")
-        after_commit(factory, lambda: seen.append(_bodies(engine)))
+    with db.batch():
+        _insert(db, "a")
+        db.after_commit(lambda: seen.append(_bodies(db)))
         assert seen == []
     assert seen == [["a"]]  # the work saw what the batch wrote
-    after_commit(factory, lambda: seen.append(["now"]))
+    db.after_commit(lambda: seen.append(["now"]))
     assert seen[-1] == ["now"]
 
 
-def test_session_and_read_scopes_inside_a_batch_join_it(factory: sessionmaker[Session]) -> None:
-    engine = factory.kw["bind"]
-    with write_batch(factory):
-        _insert(factory, "by core")
-        with session_scope(factory) as session:  # would wait forever on the write lock otherwise
-            session.execute(text("INSERT INTO t (body) VALUES ('by orm')"))
-        with pytest.raises(RuntimeError), session_scope(factory) as session:
-            session.execute(text("INSERT INTO t (body) VALUES ('rolled back')"))
+def test_work_a_service_asks_for_runs_after_its_commit_and_never_after_a_rollback(db: Database) -> None:
+    seen: list[list[str]] = []
+    with db.transaction() as conn:
+        conn.execute(text("INSERT INTO t (body) VALUES ('kept')"))
+        on_commit(conn, lambda: seen.append(_bodies(db)))
+        assert seen == []
+    assert seen == [["kept"]]
+    with pytest.raises(RuntimeError), db.transaction() as conn:
+        conn.execute(text("INSERT INTO t (body) VALUES ('lost')"))
+        on_commit(conn, lambda: seen.append(["lost"]))
+        raise RuntimeError
+    with db.batch():  # in a batch, a unit that rolled back takes its work with it
+        with pytest.raises(RuntimeError), db.transaction() as conn:
+            on_commit(conn, lambda: seen.append(["lost in the batch"]))
             raise RuntimeError
-        with read_scope(factory) as conn:
-            assert [r[0] for r in conn.execute(text("SELECT body FROM t ORDER BY id"))] == [
-                "by core",
-                "by orm",
-            ]
-    assert _bodies(engine) == ["by core", "by orm"]
+        with db.transaction() as conn:
+            on_commit(conn, lambda: seen.append(["batch"]))
+    assert seen == [["kept"], ["batch"]]
 
 
-def test_a_batch_inside_a_batch_is_the_same_batch(factory: sessionmaker[Session]) -> None:
-    with write_batch(factory) as outer:
-        with write_batch(factory) as inner:
+def test_a_unit_opened_inside_another_joins_it(db: Database) -> None:
+    with db.transaction() as outer:
+        outer.execute(text("INSERT INTO t (body) VALUES ('outer')"))
+        with db.transaction() as inner:
+            assert inner is outer
+            inner.execute(text("INSERT INTO t (body) VALUES ('inner')"))
+        assert _bodies(db) == []  # the outer unit commits both
+    assert _bodies(db) == ["outer", "inner"]
+    with pytest.raises(RuntimeError, match="read-only"), db.transaction(read_only=True):
+        with db.transaction():  # writing inside a read-only unit is a bug
+            pass
+
+
+def test_read_only_units_inside_a_batch_join_it(db: Database) -> None:
+    with db.batch():
+        _insert(db, "by the batch")
+        with db.transaction(read_only=True) as conn:  # would not see it otherwise
+            assert [r[0] for r in conn.execute(text("SELECT body FROM t ORDER BY id"))] == ["by the batch"]
+    assert _bodies(db) == ["by the batch"]
+
+
+def test_a_batch_inside_a_batch_is_the_same_batch(db: Database) -> None:
+    with db.batch() as outer:
+        with db.batch() as inner:
             assert inner is None
-            _insert(factory, "x")
-        assert _bodies(factory.kw["bind"]) == []
+            _insert(db, "x")
+        assert _bodies(db) == []
     assert outer is not None and not outer.failed
-    assert _bodies(factory.kw["bind"]) == ["x"]
+    assert _bodies(db) == ["x"]
 
 
 def test_a_database_server_gets_no_batch() -> None:
-    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
-    with write_batch(make_sessionmaker(engine)) as batch:  # nothing connects
+    db = Database(make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"))
+    with db.batch() as batch:  # nothing connects
         assert batch is None
 
 

@@ -4,7 +4,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.importer import ImportError_, import_yaml
 from storage import queries
-from storage.db import session_scope
+from tests.conftest import session_scope
 from storage.models import Client, Person, Project, Task, WorkType
 from tests.conftest import FIRM_YAML, Clock
 

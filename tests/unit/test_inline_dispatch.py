@@ -1,42 +1,39 @@
-"""Which requests bot.web may answer on the event loop: those that wait on nothing."""
+"""Which requests bot.web may answer on the event loop: the cheap ones, named in a list."""
 
 from __future__ import annotations
 
 import json
 from urllib.parse import urlencode
 
-from bot.context import Deps
-from bot.listeners.commands import answers_without_waiting
+from bot.listeners.commands import COMMAND, INLINE_SUBCOMMANDS
+from bot.web import command_is, form_field, inline_when, slash_command
 from tests.signing import command_body
 
 
-def _deps() -> Deps:
-    return Deps(sessions=None, secret="s")  # type: ignore[arg-type]
+def test_only_the_subcommands_measured_as_cheap_are_answered_on_the_loop() -> None:
+    check = inline_when(COMMAND, INLINE_SUBCOMMANDS)
+    for text in ("start acme", "stop", "status", "log 1h acme x", "week", "", "discard"):
+        assert check(command_body(text, user_id="U0NEW")), text
+    for text in ("submit", "approvals", "reopen 4 why", "rate last", "audit last", "edit last", "new"):
+        assert not check(command_body(text, user_id="U0NEW")), text
 
 
-def test_track_from_someone_not_yet_seen_waits_on_users_info() -> None:
-    deps = _deps()
-    check = answers_without_waiting(deps)
-    assert check(command_body("start acme", user_id="U0NEW")) is False
-    deps.known_people.add("U0NEW")
-    assert check(command_body("start acme", user_id="U0NEW")) is True
-    deps.close()
+def test_a_first_request_from_someone_new_needs_no_wait_either() -> None:
+    # They are registered from the request itself; their profile is read after the ack.
+    assert inline_when(COMMAND, INLINE_SUBCOMMANDS)(command_body("start acme", user_id="U0NEVERSEEN"))
 
 
-def test_user_id_is_read_as_a_field_not_found_in_the_text() -> None:
-    deps = _deps()
-    deps.known_people.add("U0KNOWN")
-    check = answers_without_waiting(deps)
-    # The text is urlencoded, so a "&user_id=" typed into it cannot pass for the field.
-    assert check(command_body("log 1h acme &user_id=U0KNOWN", user_id="U0OTHER")) is False
-    first = urlencode({"user_id": "U0KNOWN", "command": "/track", "text": "status"})
-    assert check(first) is True
-    deps.close()
+def test_fields_are_read_as_fields_not_found_in_the_text() -> None:
+    # The text is urlencoded, so a "&command=" typed into it cannot pass for the field.
+    body = command_body("submit &command=/track&text=start", user_id="U0OTHER")
+    assert slash_command(body) == ("/track", "submit")
+    first = urlencode({"user_id": "U0KNOWN", "command": "/track", "text": "STATUS now"})
+    assert slash_command(first) == ("/track", "status") and form_field(first, "user_id") == "U0KNOWN"
 
 
-def test_clicks_and_events_never_wait_before_the_ack() -> None:
-    deps = _deps()
-    check = answers_without_waiting(deps)
-    assert check(urlencode({"payload": json.dumps({"type": "block_actions", "user": {"id": "U0NEW"}})}))
-    assert check(json.dumps({"type": "event_callback", "event": {"type": "app_home_opened"}}))
-    deps.close()
+def test_clicks_and_events_are_answered_on_the_loop_but_never_group_committed() -> None:
+    inline, group = inline_when(COMMAND, INLINE_SUBCOMMANDS), command_is(COMMAND, INLINE_SUBCOMMANDS)
+    click = urlencode({"payload": json.dumps({"type": "block_actions", "user": {"id": "U0NEW"}})})
+    event = json.dumps({"type": "event_callback", "event": {"type": "app_home_opened"}})
+    assert inline(click) and inline(event) and not group(click) and not group(event)
+    assert group(command_body("stop", user_id="U1")) and not group(command_body("submit", user_id="U1"))

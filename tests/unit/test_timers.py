@@ -4,25 +4,30 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.errors import UserError
 from bot.parsing import parse
-from bot.services import track
+from bot.services import people, track
+from bot.services.entries import Invalid
 from bot.services.people import SlackProfile, get_or_register
-from bot.services.timers import SavedEntry, Started
-from storage import queries
-from storage.db import session_scope
+from bot.services.timers import Started
+from bot.services.track import Stopped
+from bot.views.refusals import explain
+from storage import catalog
+from storage.db import Database
 from storage.models import EntrySource, RunningTimer, TimeEntry
-from tests.conftest import Clock
+from tests.conftest import Clock, import_firm, session_scope
 
 
-def no_lookup(_slack_id: str) -> SlackProfile | None:
-    raise AssertionError("imported people are never looked up in Slack")
+def run(db: Database, text: str, now: datetime, user: str = "U0MEMBER") -> track.Result:
+    with db.transaction() as conn:
+        person = get_or_register(conn, user, now=now)
+        return track.execute(conn, person, parse(text, now.date()), now=now)
 
 
-def run(sessions: sessionmaker[Session], text: str, now: datetime, user: str = "U0MEMBER") -> track.Result:
-    with session_scope(sessions) as s:
-        person = get_or_register(s.connection(), user, now=now, lookup=no_lookup)
-        return track.execute(s.connection(), person, parse(text, now.date()), now=now)
+def refused(db: Database, text: str, now: datetime) -> str:
+    """What the person reads when the command is refused."""
+    with pytest.raises(Exception) as err:
+        run(db, text, now)
+    return explain(err.value)
 
 
 def count(sessions: sessionmaker[Session], model: type) -> int:
@@ -30,11 +35,12 @@ def count(sessions: sessionmaker[Session], model: type) -> int:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_stop_saves_the_full_elapsed_time(firm: None, sessions: sessionmaker[Session], clock: Clock) -> None:
+def test_stop_saves_the_full_elapsed_time(firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock) -> None:
     start = clock()
-    run(sessions, "start acme-web Design wireframes", start)
-    saved = run(sessions, "stop", start + timedelta(hours=1, minutes=30, seconds=5))
-    assert isinstance(saved, SavedEntry)
+    run(db, "start acme-web Design wireframes", start)
+    stopped = run(db, "stop", start + timedelta(hours=1, minutes=30, seconds=5))
+    assert isinstance(stopped, Stopped)
+    saved = stopped.saved
     assert saved.entry.duration_seconds == 5405
     assert saved.task is not None and saved.task.name == "Design"
     assert saved.entry.description == "wireframes"
@@ -44,10 +50,10 @@ def test_stop_saves_the_full_elapsed_time(firm: None, sessions: sessionmaker[Ses
 
 
 def test_starting_while_running_saves_the_running_timer_first(
-    firm: None, sessions: sessionmaker[Session], clock: Clock
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
-    run(sessions, "start ACME-WEB Design first thing", clock())
-    result = run(sessions, "start ACME-WEB Build second thing", clock() + timedelta(minutes=20))
+    run(db, "start ACME-WEB Design first thing", clock())
+    result = run(db, "start ACME-WEB Build second thing", clock() + timedelta(minutes=20))
     assert isinstance(result, Started)
     assert result.saved is not None and result.saved.entry.duration_seconds == 1200
     assert result.task is not None and result.task.name == "Build"
@@ -55,116 +61,140 @@ def test_starting_while_running_saves_the_running_timer_first(
 
 
 def test_stop_without_timer_is_a_clear_error(
-    firm: None, sessions: sessionmaker[Session], clock: Clock
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
-    with pytest.raises(UserError, match="No timer is running"):
-        run(sessions, "stop", clock())
+    assert "No timer is running" in refused(db, "stop", clock())
 
 
-def test_timer_across_dst_change_keeps_true_elapsed_time(firm: None, sessions: sessionmaker[Session]) -> None:
+def test_timer_across_dst_change_keeps_true_elapsed_time(firm: None, db: Database, sessions: sessionmaker[Session]) -> None:
     # Europe/Berlin leaves summer time at 01:00 UTC on 2026-10-25: wall clocks repeat an hour.
     start = datetime(2026, 10, 24, 22, 30, tzinfo=UTC)  # 00:30 CEST on the 25th
-    run(sessions, "start ACME-WEB night shift", start)
-    saved = run(sessions, "stop", datetime(2026, 10, 25, 3, 30, tzinfo=UTC))  # 04:30 CET
-    assert isinstance(saved, SavedEntry)
+    run(db, "start ACME-WEB night shift", start)
+    stopped = run(db, "stop", datetime(2026, 10, 25, 3, 30, tzinfo=UTC))  # 04:30 CET
+    assert isinstance(stopped, Stopped)
+    saved = stopped.saved
     assert saved.entry.duration_seconds == 5 * 3600
     assert saved.entry.date == date(2026, 10, 25)  # the person's local day when it started
 
 
-def test_entry_date_is_the_persons_local_day(firm: None, sessions: sessionmaker[Session]) -> None:
+def test_entry_date_is_the_persons_local_day(firm: None, db: Database, sessions: sessionmaker[Session]) -> None:
     # 23:30 UTC on the 17th is already the 18th in Berlin.
     late = datetime(2026, 11, 17, 23, 30, tzinfo=UTC)
-    run(sessions, "start ACME-WEB late", late)
-    saved = run(sessions, "stop", late + timedelta(minutes=10))
-    assert isinstance(saved, SavedEntry) and saved.entry.date == date(2026, 11, 18)
+    run(db, "start ACME-WEB late", late)
+    stopped = run(db, "stop", late + timedelta(minutes=10))
+    assert isinstance(stopped, Stopped) and stopped.saved.entry.date == date(2026, 11, 18)
 
 
 def test_stopped_time_is_saved_even_when_policy_fields_are_missing(
-    firm: None, sessions: sessionmaker[Session], clock: Clock
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
-    run(sessions, "start ACME-WEB", clock())
-    saved = run(sessions, "stop", clock() + timedelta(minutes=6))
-    assert isinstance(saved, SavedEntry)
-    assert saved.missing == ["description"]
+    run(db, "start ACME-WEB", clock())
+    stopped = run(db, "stop", clock() + timedelta(minutes=6))
+    assert isinstance(stopped, Stopped)
+    assert [v.field for v in stopped.saved.pending] == ["description"]
     assert count(sessions, TimeEntry) == 1
 
 
 def test_manual_log_enforces_the_required_field_policy(
-    firm: None, sessions: sessionmaker[Session], clock: Clock
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
-    with pytest.raises(UserError, match="needs a description"):
-        run(sessions, "log 1h ACME-WEB", clock())
+    assert "ACME-WEB needs a description" in refused(db, "log 1h ACME-WEB", clock())
     assert count(sessions, TimeEntry) == 0
 
 
 def test_log_records_task_work_type_and_date(
-    firm: None, sessions: sessionmaker[Session], clock: Clock
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
-    result = run(sessions, "log 1h30m acme Build type:Drafting fixed the footer on monday", clock())
+    result = run(db, "log 1h30m acme Build type:Drafting fixed the footer on monday", clock())
     assert isinstance(result, track.Logged)
-    e = result.entry
+    e = result.saved.entry
     assert (e.duration_seconds, e.description, e.date) == (5400, "fixed the footer", date(2026, 11, 16))
-    assert result.task is not None and result.task.name == "Build"
-    with session_scope(sessions) as s:
-        assert queries.work_type_named(s, "drafting").id == e.work_type_id  # type: ignore[union-attr]
+    assert result.saved.task is not None and result.saved.task.name == "Build"
+    with db.transaction() as conn:
+        assert catalog.work_type_named(conn, "drafting").id == e.work_type_id  # type: ignore[union-attr]
 
 
-def test_unknown_work_type_is_refused(firm: None, sessions: sessionmaker[Session], clock: Clock) -> None:
-    with pytest.raises(UserError, match="not a work type"):
-        run(sessions, "log 1h acme type:Golf swing", clock())
+def test_unknown_work_type_is_refused(firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock) -> None:
+    assert "not a work type" in refused(db, "log 1h acme type:Golf swing", clock())
 
 
 def test_project_lookup_by_unique_prefix_and_name(
-    firm: None, sessions: sessionmaker[Session], clock: Clock
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
     for query in ("acme", "ACME-W", "website", '"Website Redesign"'):
-        result = run(sessions, f"log 1h {query} something", clock())
-        assert isinstance(result, track.Logged) and result.project.code == "ACME-WEB"
+        result = run(db, f"log 1h {query} something", clock())
+        assert isinstance(result, track.Logged) and result.saved.project.code == "ACME-WEB"
 
 
 def test_ambiguous_prefix_lists_the_candidates(
-    firm: None, sessions: sessionmaker[Session], clock: Clock
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
-    from bot.services.importer import import_yaml
-
-    with session_scope(sessions) as s:
-        import_yaml(s, "clients: [{name: Acme Corp, projects: [{name: Audit, code: ACME-AUD}]}]", now=clock())
-    with pytest.raises(UserError) as err:
-        run(sessions, "log 1h acme x", clock())
-    assert "ACME-AUD" in err.value.message and "ACME-WEB" in err.value.message
+    import_firm(db, "clients: [{name: Acme Corp, projects: [{name: Audit, code: ACME-AUD}]}]", clock())
+    answer = refused(db, "log 1h acme x", clock())
+    assert "ACME-AUD" in answer and "ACME-WEB" in answer
 
 
-def test_unknown_project_is_refused(firm: None, sessions: sessionmaker[Session], clock: Clock) -> None:
-    with pytest.raises(UserError, match="No active project matches `nope`"):
-        run(sessions, "start nope", clock())
+def test_unknown_project_is_refused(firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock) -> None:
+    assert "No active project matches `nope`" in refused(db, "start nope", clock())
     assert count(sessions, RunningTimer) == 0
 
 
-def test_status_and_week_totals(firm: None, sessions: sessionmaker[Session], clock: Clock) -> None:
-    run(sessions, "log 2h acme research", clock())
-    run(sessions, "log 1h acme more on monday", clock())
-    run(sessions, "start acme live", clock())
-    status = run(sessions, "status", clock() + timedelta(minutes=30))
+def test_status_and_week_totals(firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock) -> None:
+    run(db, "log 2h acme research", clock())
+    run(db, "log 1h acme more on monday", clock())
+    run(db, "start acme live", clock())
+    status = run(db, "status", clock() + timedelta(minutes=30))
     assert isinstance(status, track.StatusResult)
     assert status.today_seconds == 7200 and status.running is not None
     assert status.running.elapsed_seconds == 1800
-    week = run(sessions, "week", clock() + timedelta(minutes=30))
+    week = run(db, "week", clock() + timedelta(minutes=30))
     assert week.total_seconds == 3 * 3600  # type: ignore[union-attr]
 
 
-def test_new_person_is_registered_from_their_slack_profile(
-    engine: object, sessions: sessionmaker[Session], clock: Clock
+def test_new_person_is_registered_from_the_request_and_their_profile_read_after(
+    engine: object, db: Database, clock: Clock
 ) -> None:
-    with session_scope(sessions) as s:
-        person = get_or_register(
-            s.connection(), "U0NEW", now=clock(), lookup=lambda _id: SlackProfile("New Person", "Asia/Tokyo")
-        )
-        assert (person.name, person.timezone, person.role.value) == ("New Person", "Asia/Tokyo", "member")
+    with db.transaction() as conn:
+        person = get_or_register(conn, "U0NEW", now=clock(), name_hint="newbie")
+        assert (person.name, person.role.value) == ("newbie", "member") and people.needs_profile(person)
+    with db.transaction() as conn:
+        assert people.refresh_profile(conn, "U0NEW", SlackProfile("New Person", "Asia/Tokyo"), now=clock())
+        person = get_or_register(conn, "U0NEW", now=clock())
+        assert (person.name, person.timezone) == ("New Person", "Asia/Tokyo") and not people.needs_profile(person)
 
 
-def test_registration_survives_a_failed_profile_lookup(
-    firm: None, sessions: sessionmaker[Session], clock: Clock
-) -> None:
-    with session_scope(sessions) as s:
-        person = get_or_register(s.connection(), "U0NEW", now=clock(), lookup=lambda _id: None)
+def test_registration_without_a_name_uses_the_workspace_timezone(firm: None, db: Database, clock: Clock) -> None:
+    with db.transaction() as conn:
+        person = get_or_register(conn, "U0NEW", now=clock())
         assert (person.name, person.timezone) == ("U0NEW", "America/New_York")
+    with db.transaction() as conn:  # Slack could not say: the person stays as registered, still to look up
+        assert not people.refresh_profile(conn, "U0NEW", None, now=clock())
+        assert people.needs_profile(get_or_register(conn, "U0NEW", now=clock()))
+
+
+def test_an_imported_timezone_wins_over_slacks(firm: None, db: Database, clock: Clock) -> None:
+    with db.transaction() as conn:
+        people.refresh_profile(conn, "U0MEMBER", SlackProfile("Max M.", "Asia/Tokyo"), now=clock())
+        person = get_or_register(conn, "U0MEMBER", now=clock())
+    assert (person.name, person.timezone) == ("Max M.", "Europe/Berlin")
+
+
+def test_a_timer_the_rules_refuse_runs_on_and_can_be_discarded(firm: None, db: Database, clock: Clock) -> None:
+    run(db, "start acme Build late night", clock())
+    answer = refused(db, "stop", clock() + timedelta(hours=25))
+    assert "at most 24 hours" in answer and "`/track discard`" in answer
+    assert count_rows(db, RunningTimer) == 1 and count_rows(db, TimeEntry) == 0
+    run(db, "discard", clock() + timedelta(hours=25))
+    assert count_rows(db, RunningTimer) == 0 and count_rows(db, TimeEntry) == 0
+
+
+def test_stop_with_a_description_fills_it_in(firm: None, db: Database, clock: Clock) -> None:
+    run(db, "start acme", clock())
+    stopped = run(db, "stop wireframes for the home page", clock() + timedelta(minutes=30))
+    assert isinstance(stopped, Stopped) and stopped.saved.entry.description == "wireframes for the home page"
+    assert not stopped.saved.pending
+
+
+def count_rows(db: Database, model: type) -> int:
+    with db.transaction(read_only=True) as conn:
+        return int(conn.execute(select(func.count()).select_from(model)).scalar_one())

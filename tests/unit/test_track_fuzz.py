@@ -14,7 +14,7 @@ from bot.context import Deps
 from bot.errors import UserError
 from bot.listeners.commands import run_track
 from bot.parsing import parse
-from storage.db import session_scope
+from tests.conftest import session_scope
 from storage.models import RunningTimer, TimeEntry
 
 WORDS = st.sampled_from(

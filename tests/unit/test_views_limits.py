@@ -8,12 +8,16 @@ from typing import Any
 from slack_sdk.models.blocks import Block
 
 from bot.services import reports
-from bot.services.timers import Running, SavedEntry, Started
-from bot.services.track import HelpResult, Logged, StatusResult
+from bot.services.entries import Rule, Saved, Violation
+from bot.services.timers import Running, Started
+from bot.services.track import HelpResult, Logged, StatusResult, Stopped
 from bot.views import track as views
 from bot.views.blocks import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
+from storage.catalog import ProjectRow, TaskRow
+from storage.entries import EntryRow
 from storage.models import BillingType, EntrySource, EntryStatus, Role
-from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow, TimerRow
+from storage.people import PersonRow
+from storage.timers import TimerRow
 
 NOW = datetime(2026, 11, 17, 15, 0, tzinfo=UTC)
 LONG = "x" * 4000
@@ -75,11 +79,12 @@ def test_every_answer_fits_with_extreme_text() -> None:
     p, t = project(LONG), TaskRow(1, LONG, None)
     e = entry(1, LONG)
     running_timer = timer(LONG, False)
-    saved = SavedEntry(entry=e, project=p, task=t, missing=["description", "work_type", "task"])
+    missing = [Violation(f, Rule.REQUIRED, {"code": LONG, "fields": [f]}) for f in ("description", "work_type", "task")]
+    saved = Saved(entry=e, project=p, task=t, pending=missing)
     for result in (
         Started(timer=running_timer, project=p, task=t, saved=saved),
-        saved,
-        Logged(entry=e, project=p, task=t),
+        Stopped(saved),
+        Logged(Saved(entry=e, project=p, task=t)),
         StatusResult(running=Running(running_timer, p, t, 5), today_seconds=100),
         StatusResult(running=None, today_seconds=0),
         HelpResult(),
@@ -90,7 +95,7 @@ def test_every_answer_fits_with_extreme_text() -> None:
 
 def test_user_text_cannot_mention_or_link() -> None:
     message = views.logged(
-        Logged(entry=entry(1, "<!channel> <https://evil|x>"), project=project(), task=None)
+        Logged(Saved(entry=entry(1, "<!channel> <https://evil|x>"), project=project(), task=None))
     )
     assert "<!channel>" not in message["text"] and "&lt;!channel&gt;" in message["text"]
 
@@ -111,7 +116,7 @@ def check_modal(view: dict[str, Any]) -> None:
 
 def test_modals_fit_with_many_tasks_and_work_types_and_long_text() -> None:
     from bot.views import entry_modal as modals
-    from storage.rows import WorkTypeRow
+    from storage.catalog import WorkTypeRow
 
     tasks = [TaskRow(i, f"Task {i} " + "x" * 200, None) for i in range(1, 180)]
     work_types = [WorkTypeRow(i, f"Type {i} " + "y" * 200) for i in range(1, 180)]
@@ -203,7 +208,7 @@ def test_home_shows_approvals_to_partners_and_unbilled_to_admins_only() -> None:
 
 def overview_of(n: int, status: Any = None) -> Any:
     """A submission of ``n`` long entries: a third approved, a third sent back (long reasons)."""
-    from bot.services.submissions import Line, Overview
+    from bot.services.approvals import Line, Overview
     from storage.models import SubmissionStatus
 
     outcomes = [EntryStatus.SUBMITTED, EntryStatus.APPROVED, EntryStatus.REJECTED]
@@ -223,6 +228,7 @@ def test_approval_messages_fit_with_500_entries() -> None:
 
     person = PersonRow(2, "U2", "Ada " + LONG[:100], Role.PARTNER, "UTC", False, {})
     entries = [entry(i, LONG) for i in range(500)]
+    missing = [Violation(f, Rule.REQUIRED, {"code": "ACME", "fields": [f]}) for f in ("description", "task")]
     sent = Sent(7, person, entries)
     for status in SubmissionStatus:
         for n in (1, 40, 41, 500):
@@ -234,12 +240,11 @@ def test_approval_messages_fit_with_500_entries() -> None:
             assert all(len(set(a)) == len(a) for a in ids_per_block)
             assert ("view_all_entries" in str(ids_per_block)) == (n > 40)
     check_message(approval.submitted(SubmitResult(date(2026, 11, 16), date(2026, 11, 22), [sent] * 3,
-                                                  [HeldBack(e, ["description", "task"]) for e in entries])))  # fmt: skip
-    for status, reason in ((SubmissionStatus.APPROVED, ""), (SubmissionStatus.REJECTED, LONG)):
-        decision = Decision(7, status, "U2", NOW, reason, person, 500, "D1", "1.1")
-        check_message(approval.submitter_notice(decision))
-    for entry_status, reason in ((EntryStatus.APPROVED, ""), (EntryStatus.REJECTED, LONG)):
-        decided = EntryDecided(7, entry(3, LONG), entry_status, "U2", NOW, reason, person, None, "D1", "1.1")
+                                                  [HeldBack(e, missing) for e in entries])))  # fmt: skip
+    for approved, reason in ((True, ""), (False, LONG)):
+        check_message(approval.submitter_notice(Decision(7, approved, "U2", reason, 500, 3, "U1")))
+        e = entry(3, LONG)
+        decided = EntryDecided(7, approved, "U2", reason, e.id, e.date, e.duration_seconds, e.description, "U1")
         check_message(approval.entry_notice(decided))
     check_modal(approval.reject_modal(7, "m" * 300))
 

@@ -12,20 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection
 
-from bot.errors import UserError
-from storage.models import (
-    EntryDecision,
-    EntryStatus,
-    Person,
-    Project,
-    Role,
-    Submission,
-    SubmissionStatus,
-    TimeEntry,
-)
-from storage.rows import PersonRow
+from bot.errors import Refused
+from storage import approvals as store
+from storage import people
+from storage.models import EntryStatus, Role, SubmissionStatus
+from storage.people import PersonRow
 
 
 @dataclass(frozen=True)
@@ -71,55 +64,32 @@ class Overview:
         return sum(1 for line in self.lines if line.status == status)
 
 
-_SUBMISSION = select(
-    Submission.id, Person.slack_id, Person.name, Submission.approver_id, Submission.period_start,
-    Submission.period_end, Submission.status, Submission.decided_by, Submission.decided_at, Submission.reason,
-).join(Person, Person.id == Submission.person_id)  # fmt: skip
-
-
 def overview(conn: Connection, submission_id: int) -> Overview | None:
     """The submission and every entry in it (or decided in it), by date; None if unknown."""
-    sub = conn.execute(_SUBMISSION.where(Submission.id == submission_id)).first()
+    sub = store.submission(conn, submission_id)
     if sub is None:
         return None
-    d = EntryDecision
-    decided_here = select(d.entry_id).where(d.submission_id == submission_id)
-    found = conn.execute(
-        select(
-            TimeEntry.id,
-            TimeEntry.date,
-            TimeEntry.duration_seconds,
-            Project.code,
-            TimeEntry.description,
-            TimeEntry.status,
-            d.outcome,
-            d.decided_by,
-            d.decided_at,
-            d.reason,
-        )  # fmt: skip
-        .join(Project, Project.id == TimeEntry.project_id)
-        .outerjoin(d, and_(d.entry_id == TimeEntry.id, d.submission_id == submission_id))
-        .where(or_(TimeEntry.submission_id == submission_id, TimeEntry.id.in_(decided_here)))
-        .order_by(TimeEntry.date, TimeEntry.id)
-    )
+    submitter = people.person_by_id(conn, sub.person_id)
+    assert submitter is not None
     lines = []
-    for entry_id, day, seconds, code, description, status, outcome, by, at, reason in found:
-        if outcome is None and status in (EntryStatus.APPROVED, EntryStatus.REJECTED):
+    for row in store.lines(conn, submission_id):
+        by, at, reason = row.decided_by, row.decided_at, row.reason
+        if row.outcome is None and row.status in (EntryStatus.APPROVED, EntryStatus.REJECTED):
             by, at, reason = sub.decided_by, sub.decided_at, sub.reason  # decided with the submission
-        lines.append(Line(entry_id, day, seconds, code, description, outcome or status, by, at, reason or ""))
-    sub_id, submitter, name, approver_id, first, last, sub_status, decided_by, decided_at, sub_reason = sub
-    return Overview(sub_id, submitter, name, approver_id, first, last, sub_status, decided_by, decided_at,
-                    sub_reason, lines)  # fmt: skip
+        lines.append(Line(row.entry_id, row.day, row.seconds, row.project, row.description,
+                          row.outcome or row.status, by, at, reason or ""))  # fmt: skip
+    return Overview(sub.id, submitter.slack_id, submitter.name, sub.approver_id, sub.period_start,
+                    sub.period_end, sub.status, sub.decided_by, sub.decided_at, sub.reason, lines)  # fmt: skip
 
 
 def for_viewer(conn: Connection, submission_id: int, viewer: PersonRow | None) -> Overview:
     """The overview, for its submitter, its approver or an admin only."""
     found = overview(conn, submission_id)
     if found is None:
-        raise UserError("That submission does not exist.")
+        raise Refused("no_submission")
     allowed = viewer is not None and (
         viewer.role == Role.ADMIN or viewer.id == found.approver_id or viewer.slack_id == found.submitter
     )
     if not allowed:
-        raise UserError("Only the submitter, the approver or an admin can see these entries.")
+        raise Refused("not_viewer")
     return found

@@ -1,0 +1,137 @@
+"""The ``punchcard`` command. Errors are one line on stderr and exit code 2, never a traceback.
+
+The subcommands' work is in ``bot.cli.data`` (the firm's data: import, export, audit,
+periods, rates) and ``bot.cli.ops`` (running Punchcard: serve, scheduler, db, outbox, jobs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import date, datetime
+
+from bot.config import ConfigError, Settings
+from bot.views import refusals
+
+EXIT_USAGE = 2
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _instant(value: str) -> datetime:
+    """An ISO 8601 instant; without an offset it is UTC."""
+    from datetime import UTC
+
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO 8601 time such as 2026-12-02T09:30:00Z"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bot.scheduler import JOBS
+
+    parser = argparse.ArgumentParser(prog="punchcard", description="Billable time tracking in Slack.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the bot (HTTP on --port, or --socket for Socket Mode)")
+    serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; 0.0.0.0 behind a reverse proxy)",
+    )
+    serve.add_argument("--socket", action="store_true", help="Socket Mode (needs SLACK_APP_TOKEN)")
+    serve.add_argument("--threads", type=int, default=4, help="request threads per process (default 4)")
+    sub.add_parser("scheduler", help="run the scheduled jobs and the outbox sender, without serving requests")
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply pending migrations")
+
+    imp = sub.add_parser("import", help="upsert workspace, people, clients, projects from YAML")
+    imp.add_argument("file")
+
+    aud = sub.add_parser("audit", help="the audit trail: one entry's history, or a period as CSV")
+    aud.add_argument("--entry", type=int, metavar="ID")
+    aud.add_argument("--from", dest="first", type=_date, metavar="YYYY-MM-DD")
+    aud.add_argument("--to", dest="last", type=_date, metavar="YYYY-MM-DD")
+    aud.add_argument("--format", choices=["text", "csv"], default="text")
+
+    period = sub.add_parser("period", help="month-end close")
+    period_sub = period.add_subparsers(dest="period_command", required=True, metavar="ACTION")
+    for action, what in (("close", "lock a month's entries"), ("reopen", "unlock a closed month")):
+        p = period_sub.add_parser(action, help=what)
+        p.add_argument("month", metavar="YYYY-MM")
+        p.add_argument("--reason", default="", required=action == "reopen")
+
+    rates = sub.add_parser("rates", help="rate book tools")
+    rates_sub = rates.add_subparsers(dest="rates_command", required=True, metavar="ACTION")
+    explain = rates_sub.add_parser("explain", help="which rule priced an entry")
+    explain.add_argument("--entry", type=int, required=True, metavar="ID")
+
+    exp = sub.add_parser("export", help="write time entries as CSV to stdout")
+    exp.add_argument("--format", choices=["csv"], default="csv")
+    exp.add_argument("--from", dest="first", type=_date, metavar="YYYY-MM-DD")
+    exp.add_argument("--to", dest="last", type=_date, metavar="YYYY-MM-DD")
+    exp.add_argument("--client", metavar="NAME")
+    exp.add_argument("--person", metavar="SLACK_ID")
+    exp.add_argument("--with-cost", action="store_true", help="add cost_rate and cost (partners and admins)")
+
+    out = sub.add_parser("outbox", help="what the bot sends on its own: list, or retry failed messages")
+    out.add_argument("--failed", action="store_true", help="only messages that failed")
+    out.add_argument("--limit", type=int, default=50, help="how many, newest first (default 50)")
+    out_sub = out.add_subparsers(dest="outbox_command", metavar="ACTION")
+    retry = out_sub.add_parser("retry", help="queue failed messages again and send them now")
+    retry.add_argument("id", nargs="?", type=int, metavar="ID")
+    retry.add_argument("--failed", dest="all_failed", action="store_true", help="every failed message")
+
+    jobs = sub.add_parser("jobs", help="scheduled jobs: list them, or run one now")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
+    jobs_sub.add_parser("list", help="each job, its schedule, its last and next run")
+    run = jobs_sub.add_parser("run", help="run a job now and deliver what it queued")
+    run.add_argument("name", choices=sorted(JOBS), metavar="NAME")
+    run.add_argument("--at", type=_instant, metavar="ISO8601", help="run as if it were this time")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.command in ("serve", "scheduler") else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from bot.cli import data, ops
+
+    handlers = {
+        "serve": ops.serve, "scheduler": ops.scheduler, "db": ops.db_upgrade, "outbox": ops.outbox,
+        "jobs": ops.jobs, "import": data.import_file, "export": data.export, "audit": data.audit,
+        "period": data.period, "rates": data.rates_explain,
+    }  # fmt: skip
+    try:
+        return handlers[args.command](Settings.from_env(), args)
+    except ConfigError as err:
+        print(f"punchcard: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as err:
+        if not refusals.meant_for_people(err):
+            raise
+        print(f"punchcard: {refusals.explain(err)}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""The outbox sender: claims due messages, sends them to Slack, records what Slack said.
+
+What is exactly once, and what is at least once:
+- Queuing is exactly once per key: the row is written in the transaction of the change that
+  causes it, under a unique key, so a retried request or a double click queues it once.
+- Sending is at least once, with the window kept small: a message is recorded as sent right
+  after Slack accepts it. If the sender dies (or the call times out, or Slack answers 5xx)
+  between Slack accepting and the record, the row is marked ``uncertain``, and before it is
+  sent again the sender looks for it in the channel by the metadata every post carries
+  (``punchcard_outbox`` / its key). Only a message Slack accepted but does not yet show in
+  the channel's history could be sent twice.
+
+Nothing here holds a database transaction while it waits on Slack: claiming and recording
+are short transactions of their own, and the HTTP calls run between them.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot import messages
+from bot.messages import Call, Context, Later
+from bot.services.clock import utcnow
+from storage import outbox
+from storage.db import Database
+from storage.models import OutboxStatus
+from storage.outbox import OutboxRow
+
+logger = logging.getLogger(__name__)
+
+METADATA_TYPE = "punchcard_outbox"
+# Slack errors that another attempt cannot fix: the message fails at once.
+PERMANENT = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "msg_too_long", "no_text", "invalid_blocks",
+    "invalid_blocks_format", "user_not_found", "cannot_dm_bot", "restricted_action", "message_not_found",
+    "cant_update_message", "invalid_arguments", "account_inactive", "too_many_attachments",
+})  # fmt: skip
+# Errors after which Slack may have posted the message all the same.
+MAYBE_POSTED = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff: ``base`` seconds, doubled per attempt up to ``cap``, +-20%
+    jitter; after ``attempts`` failed attempts the message is marked failed."""
+
+    base: float = 2.0
+    cap: float = 900.0
+    attempts: int = 10
+
+    def delay(self, attempt: int) -> float:
+        return min(self.cap, self.base * 2 ** max(0, attempt - 1)) * random.uniform(0.8, 1.2)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    sent: bool = False
+    retry_in: float | None = None  # seconds; None with sent False: failed for good
+    uncertain: bool = False
+    counted: bool = True
+    error: str = ""
+    channel: str | None = None
+    ts: str | None = None
+
+
+class Sender:
+    """Delivers the outbox of one database; several senders (threads, processes) may run."""
+
+    def __init__(
+        self,
+        db: Database,
+        client: WebClient,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        policy: RetryPolicy | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        batch: int = 20,
+    ) -> None:
+        self.db = db
+        self.client = client
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+        self.lease = lease
+        self.batch = batch
+        self._wake = threading.Event()
+        self._context: Context | None = None
+        outbox.on_enqueue(db.engine, self._wake.set)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def run(self, stop: threading.Event, *, poll: float = 1.0) -> None:
+        """Deliver until ``stop`` is set: at once when this process queues something, else
+        every ``poll`` seconds (another process's messages, retries falling due)."""
+        while not stop.is_set():
+            try:
+                delivered = self.deliver_due()
+            except Exception:
+                logger.exception("outbox delivery failed; trying again shortly")
+                delivered = 0
+            if delivered < self.batch:  # a full batch: more may be due, go on at once
+                self._wake.wait(poll)
+                self._wake.clear()
+
+    def deliver_due(self, *, ids: Iterable[int] | None = None) -> int:
+        """One round: claim up to a batch of due messages and send each; how many were claimed."""
+        now = self.clock()
+        with self.db.transaction() as conn:
+            claimed = outbox.claim(conn, now=now, lease_until=now + self.lease, limit=self.batch, ids=ids)
+        for row in claimed:
+            self._deliver(row)
+        return len(claimed)
+
+    def deliver_until_done(self, ids: list[int], *, timeout: float = 60.0) -> list[OutboxRow]:
+        """Send these messages (``jobs run``, ``outbox retry``), waiting out retries, until
+        each is sent, failed or skipped, or ``timeout`` passes; their rows as they end."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.deliver_due(ids=ids)
+            with self.db.transaction(read_only=True) as conn:
+                rows = outbox.by_ids(conn, ids)
+            open_rows = [r for r in rows if r.status in (OutboxStatus.PENDING, OutboxStatus.SENDING)]
+            if not open_rows or time.monotonic() >= deadline:
+                return rows
+            soonest = min((r.due_at for r in open_rows if r.status == OutboxStatus.PENDING), default=None)
+            wait = 0.2 if soonest is None else (soonest - self.clock()).total_seconds()
+            time.sleep(min(max(wait, 0.01), max(0.0, deadline - time.monotonic())))
+
+    def _deliver(self, row: OutboxRow) -> None:
+        skipped = False
+        try:
+            with self.db.transaction(read_only=True) as conn:
+                call = messages.render(conn, row, self._slack_context())
+            if call is None:
+                skipped, outcome = True, Outcome(error="nothing to send any more")
+            else:
+                outcome = self._send(row, call)
+        except Later as later:
+            outcome = Outcome(retry_in=later.seconds, counted=False, error=str(later))
+        except Exception as err:  # a renderer's bug or a database hiccup: retried, logged
+            logger.exception("outbox message %s (%s) could not be sent", row.id, row.key)
+            outcome = Outcome(retry_in=self.policy.delay(row.attempts), error=f"{type(err).__name__}: {err}")
+        self._record(row, outcome, skipped=skipped)
+
+    def _send(self, row: OutboxRow, call: Call) -> Outcome:
+        channel = row.channel
+        try:
+            if call.post:
+                if channel is None:
+                    channel = self._dm_channel(row)
+                if row.uncertain:
+                    ts = self._look_for(channel, row)
+                    if ts is not None:
+                        logger.info("outbox %s was already posted (found by its metadata)", row.key)
+                        return Outcome(sent=True, channel=channel, ts=ts)
+                metadata = {"event_type": METADATA_TYPE, "event_payload": {"key": row.key}}
+                answer = self.client.api_call(
+                    "chat.postMessage", json={**call.args, "channel": channel, "metadata": metadata}
+                )
+                return Outcome(sent=True, channel=answer.get("channel") or channel, ts=answer.get("ts"))
+            answer = self.client.api_call(call.method, json=call.args)
+            return Outcome(sent=True, channel=answer.get("channel") or call.args.get("channel"),
+                           ts=answer.get("ts") or call.args.get("ts"))  # fmt: skip
+        except SlackApiError as err:
+            return self._failed(row, err)
+        except (SlackClientError, OSError, ValueError) as err:  # no answer: it may have arrived
+            return Outcome(retry_in=self.policy.delay(row.attempts), uncertain=call.post,
+                           error=f"{type(err).__name__}: {err}")  # fmt: skip
+
+    def _failed(self, row: OutboxRow, err: SlackApiError) -> Outcome:
+        response = err.response
+        status = getattr(response, "status_code", 0) or 0
+        data = response.data if isinstance(getattr(response, "data", None), dict) else {}
+        error = str(data.get("error") or f"HTTP {status}")
+        if status == 429:
+            retry_after = float((response.headers or {}).get("Retry-After") or
+                                (response.headers or {}).get("retry-after") or 1)  # fmt: skip
+            return Outcome(
+                retry_in=retry_after, counted=False, error=f"rate limited (Retry-After {retry_after:g} s)"
+            )
+        if error in PERMANENT:
+            return Outcome(error=error)
+        uncertain = status >= 500 or error in MAYBE_POSTED
+        return Outcome(retry_in=self.policy.delay(row.attempts), uncertain=uncertain, error=error)
+
+    def _record(self, row: OutboxRow, outcome: Outcome, *, skipped: bool = False) -> None:
+        now = self.clock()
+        with self.db.transaction() as conn:
+            # A record lost in a crash leaves the row claimed: the next claim looks for the
+            # message before sending it again, so the commit need not wait for the disk.
+            outbox.synchronous_commit_off(conn)
+            if outcome.sent:
+                outbox.record_sent(conn, [(row.id, outcome.channel, outcome.ts)], now=now)
+            elif skipped:
+                outbox.record_final(conn, row.id, status=OutboxStatus.SKIPPED, error=outcome.error)
+            elif outcome.retry_in is None or (outcome.counted and row.attempts >= self.policy.attempts):
+                logger.warning("outbox message %s (%s) failed: %s", row.id, row.key, outcome.error)
+                outbox.record_final(conn, row.id, status=OutboxStatus.FAILED, error=outcome.error)
+            else:
+                outbox.record_retry(
+                    conn, row.id, error=outcome.error, due_at=now + timedelta(seconds=outcome.retry_in),
+                    uncertain=row.uncertain or outcome.uncertain, count=outcome.counted,
+                )  # fmt: skip
+
+    def _dm_channel(self, row: OutboxRow) -> str:
+        if not row.user_id:
+            raise ValueError(f"outbox message {row.key} has neither a channel nor a person")
+        opened = self.client.conversations_open(users=row.user_id)
+        return str(opened["channel"]["id"])
+
+    def _look_for(self, channel: str, row: OutboxRow) -> str | None:
+        """``_find``, except that a history Slack will not show (a missing scope) does not stop
+        the message: it is sent, at the small risk of a second copy."""
+        try:
+            return self._find(channel, row)
+        except SlackApiError as err:
+            status = getattr(err.response, "status_code", 0) or 0
+            if status == 429 or status >= 500:
+                raise
+            logger.warning(
+                "could not look for outbox %s in %s: %s", row.key, channel, err.response.get("error")
+            )
+            return None
+
+    def _find(self, channel: str, row: OutboxRow) -> str | None:
+        """The ts of the message this row posted earlier, found in the channel by metadata."""
+        oldest = f"{(row.created_at - timedelta(minutes=1)).timestamp():.6f}"
+        cursor: str | None = None
+        for _page in range(5):
+            args: dict[str, Any] = {
+                "channel": channel,
+                "oldest": oldest,
+                "limit": 200,
+                "include_all_metadata": True,
+            }
+            if cursor:
+                args["cursor"] = cursor
+            history = self.client.conversations_history(**args)
+            for message in history.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                if (
+                    metadata.get("event_type") == METADATA_TYPE
+                    and (metadata.get("event_payload") or {}).get("key") == row.key
+                ):
+                    return str(message.get("ts"))
+            cursor = ((history.get("response_metadata") or {}).get("next_cursor")) or None
+            if not cursor:
+                break
+        return None
+
+    def _slack_context(self) -> Context:
+        if self._context is None:
+            try:
+                self._context = Context(team_url=self.client.auth_test().get("url"))
+            except (SlackApiError, SlackClientError, OSError) as err:
+                logger.warning("auth.test failed, messages go without links for now: %s", err)
+                return Context()
+        return self._context

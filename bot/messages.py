@@ -1,0 +1,132 @@
+"""What each kind of outbox message becomes when it is sent: a Slack call built from the
+row's payload, and for some kinds from the state of things at send time (an approval
+request shows its submission as it is when the DM goes out, not as it was when queued).
+
+Adding a kind: queue it with ``storage.outbox.enqueue(kind=...)`` in the service's
+transaction, and register its renderer here with ``@renders("kind")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from bot.services import approvals
+from bot.services.approvals import Decision, EntryDecided
+from bot.services.reminders import PendingReminder
+from bot.views import approval as approval_views
+from bot.views import reminders as reminder_views
+from storage import outbox
+from storage.models import OutboxStatus
+from storage.outbox import OutboxRow
+
+
+@dataclass(frozen=True)
+class Call:
+    """A Slack Web API call. ``post``: a new message (chat.postMessage to ``channel``, or to
+    the DM of the row's ``user_id``), tagged with the outbox key in its metadata."""
+
+    method: str
+    args: dict[str, Any]
+    post: bool = True
+
+
+class Later(Exception):
+    """Not yet: try again in ``seconds`` (not counted as a failed attempt)."""
+
+    def __init__(self, seconds: float, why: str) -> None:
+        super().__init__(why)
+        self.seconds = seconds
+
+
+@dataclass(frozen=True)
+class Context:
+    """What renderers may use beyond the database: links into Slack."""
+
+    team_url: str | None = None  # https://<workspace>.slack.com/, from auth.test
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def permalink(self, channel: str | None, ts: str | None) -> str | None:
+        if not (self.team_url and channel and ts):
+            return None
+        return f"{self.team_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
+
+
+Renderer = Callable[[Connection, OutboxRow, Context], Call | None]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def renders(kind: str) -> Callable[[Renderer], Renderer]:
+    def register(fn: Renderer) -> Renderer:
+        RENDERERS[kind] = fn
+        return fn
+
+    return register
+
+
+def render(conn: Connection, row: OutboxRow, context: Context) -> Call | None:
+    """The call for this row; None when there is nothing to send any more."""
+    renderer = RENDERERS.get(row.kind)
+    if renderer is None:
+        raise LookupError(f"no renderer for outbox kind {row.kind!r}")
+    return renderer(conn, row, context)
+
+
+@renders("message")
+def _message(_conn: Connection, row: OutboxRow, _context: Context) -> Call:
+    """A message rendered when it was queued (text and blocks in the payload)."""
+    return Call("chat.postMessage", dict(row.payload))
+
+
+@renders("approval_request")
+def _approval_request(conn: Connection, row: OutboxRow, _context: Context) -> Call | None:
+    overview = approvals.overview(conn, int(row.payload["submission"]))
+    if overview is None:
+        return None
+    return Call("chat.postMessage", approval_views.approval_request(overview))
+
+
+@renders("approval_redraw")
+def _approval_redraw(conn: Connection, row: OutboxRow, _context: Context) -> Call | None:
+    """The approver's DM redrawn from the submission as it is now. A request not sent yet
+    needs no redraw (it will show the state it is sent in); one being sent is waited for."""
+    submission_id = int(row.payload["submission"])
+    request = outbox.by_key(conn, approvals.request_key(submission_id))
+    if request is None or request.status in (OutboxStatus.FAILED, OutboxStatus.SKIPPED):
+        return None
+    if request.status != OutboxStatus.SENT:
+        if request.status == OutboxStatus.PENDING and request.attempts == 0:
+            return None
+        raise Later(1.0, "the approval request is still being sent")
+    overview = approvals.overview(conn, submission_id)
+    if overview is None or not (request.channel and request.ts):
+        return None
+    args = {"channel": request.channel, "ts": request.ts, **approval_views.approval_request(overview)}
+    return Call("chat.update", args, post=False)
+
+
+@renders("decision_notice")
+def _decision_notice(_conn: Connection, row: OutboxRow, _context: Context) -> Call:
+    return Call("chat.postMessage", approval_views.submitter_notice(Decision(**row.payload)))
+
+
+@renders("entry_notice")
+def _entry_notice(_conn: Connection, row: OutboxRow, _context: Context) -> Call:
+    return Call("chat.postMessage", approval_views.entry_notice(EntryDecided.from_payload(row.payload)))
+
+
+@renders("pending_approvals")
+def _pending_approvals(conn: Connection, row: OutboxRow, context: Context) -> Call | None:
+    """An approver's daily reminder: the submissions still waiting, each linked to its DM."""
+    reminder = PendingReminder.from_payload(row.payload)
+    waiting = []
+    for item in reminder.items:
+        request = outbox.by_key(conn, approvals.request_key(item.submission))
+        link = context.permalink(request.channel, request.ts) if request else None
+        waiting.append((item, link))
+    if not waiting:
+        return None
+    return Call("chat.postMessage", reminder_views.pending_approvals(reminder, waiting))

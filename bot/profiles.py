@@ -1,0 +1,24 @@
+"""After the ack: reading a person's Slack profile (users.info, 429s retried) for someone
+registered from a request, then recording it in a short transaction of its own."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+
+from bot.context import Deps
+from bot.services import people
+from bot.slack import profile_lookup
+
+logger = logging.getLogger(__name__)
+
+
+def refresh_person(deps: Deps, client: WebClient, user_id: str) -> None:
+    """Never raises (it runs after the ack); the people-profiles sweep tries again later."""
+    try:
+        profile = profile_lookup(client)(user_id)  # outside any transaction: it waits on Slack
+        with deps.db.transaction() as conn:
+            people.refresh_profile(conn, user_id, profile, now=deps.clock())
+    except Exception:
+        logger.exception("profile refresh failed for %s", user_id)

@@ -1,0 +1,33 @@
+"""Time entries: the one module through which every entry is created, changed, deleted, or
+moves through approval. ``rules`` holds the rules, ``changes`` the content changes (log, the
+form, a stopped timer, delete), ``form`` the entry form's inputs, ``status`` submission,
+decisions and reopening. No other code writes ``time_entries``."""
+
+from bot.services.entries.changes import (
+    Draft,
+    Saved,
+    create,
+    delete,
+    edit,
+    from_timer,
+    last_entry,
+    own_entry,
+    version,
+)
+from bot.services.entries.rules import MAX_ENTRY_SECONDS, Invalid, Rule, Violation
+
+__all__ = [
+    "MAX_ENTRY_SECONDS",
+    "Draft",
+    "Invalid",
+    "Rule",
+    "Saved",
+    "Violation",
+    "create",
+    "delete",
+    "edit",
+    "from_timer",
+    "last_entry",
+    "own_entry",
+    "version",
+]

@@ -1,0 +1,65 @@
+"""The words for every refusal a service makes (``bot.errors.Refused``), and the one place
+that turns any error meant for a person into what they read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.errors import Refused, UserError
+from bot.services.entries.rules import Invalid
+from bot.views import rules
+
+_TEXT = {
+    "no_approver": "Nobody can approve this time yet: the firm has no partner, and neither the project nor "
+    "its client has an approver.",
+    "no_submission": "That submission does not exist.",
+    "not_approver": "Only this submission's approver or an admin can decide it; nothing was changed.",
+    "not_viewer": "Only the submitter, the approver or an admin can see these entries.",
+    "reason_needed": "Say why, so the person can fix it.",
+    "not_in_submission": "That entry is no longer part of this submission; nothing was changed.",
+    "approvals_for_partners": "Approvals are for partners and admins; `/track submit` sends yours.",
+    "reopen_for_partners": "Only partners and admins can reopen entries.",
+    "reopen_reason_needed": "Say why it is reopened: `/track reopen <entry id> <reason>`.",
+    "no_entry": "There is no entry {entry}.",
+    "not_reopenable": "Entry {entry} is {status}; only submitted or approved entries reopen.",
+    "rates_for_partners": "Only partners and admins can see rates.",
+    "no_entries_yet": "You have no entries yet. Log one with `/track log` or `/track new`.",
+    "no_history": "No history of entry {entry} that you can see.",
+    "not_a_month": "{text!r} is not a month; write it as YYYY-MM, e.g. 2026-10",
+    "month_already_closed": "{month} is already closed.",
+    "month_reason_needed": "Reopening a closed month needs a reason (--reason).",
+    "month_not_closed": "{month} is not closed.",
+    "form_of_someone_else": "This form was opened by someone else, so nothing was saved.",
+    "no_such_form": "That form does not exist.",
+    "project_closed": "That project is closed; pick another one.",
+}
+_VERB = {"partial": "decided"}  # else the status itself: approved, rejected
+
+
+def _already(facts: dict[str, Any]) -> str:
+    who = f" by <@{facts['by']}>" if facts.get("by") else ""
+    when = f" at {facts['at']:%Y-%m-%d %H:%M} UTC" if facts.get("at") else ""
+    outcome = str(facts.get("outcome"))
+    return f"Already {_VERB.get(outcome, outcome)}{who}{when}."
+
+
+def refusal(err: Refused) -> str:
+    if err.reason == "already_decided":
+        return _already(err.facts)
+    template = _TEXT.get(err.reason)
+    return template.format(**err.facts) if template else err.reason
+
+
+def explain(err: Exception, *, hint: str = "") -> str:
+    """What the person reads for an error meant for them (UserError, Refused, Invalid)."""
+    if isinstance(err, Invalid):
+        return rules.refusal(err, hint=hint)
+    if isinstance(err, Refused):
+        return refusal(err)
+    if isinstance(err, UserError):
+        return err.render()
+    raise TypeError(f"not an error for people: {err!r}")
+
+
+def meant_for_people(err: Exception) -> bool:
+    return isinstance(err, Invalid | Refused | UserError)

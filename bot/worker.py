@@ -1,0 +1,104 @@
+"""What ``punchcard serve`` (and ``punchcard scheduler``) run beside the requests, each on
+threads of their own, never on Bolt's listener threads or the serving loop: the outbox
+sender, the consumers of entry changes, the sweep that reads Slack profiles of people
+registered from a request, and the scheduler."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_sdk import WebClient
+
+from bot import consumers
+from bot.delivery import RetryPolicy, Sender
+from bot.scheduler import Scheduler
+from bot.services import events, people
+from bot.services.clock import utcnow
+from bot.slack import profile_lookup
+from storage.db import Database
+
+logger = logging.getLogger(__name__)
+
+SENDER_THREADS = 2
+CONSUMER_POLL = 1.0
+PROFILE_SWEEP = 300.0
+
+
+class Worker:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        sender_client: WebClient,
+        lookup_client: WebClient,
+        clock: Callable[[], datetime] = utcnow,
+        policy: RetryPolicy | None = None,
+        scheduler: bool = True,
+        poll: float = 1.0,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.poll = poll
+        self.sender = Sender(db, sender_client, clock=clock, policy=policy)
+        self.lookup = profile_lookup(lookup_client)
+        self.scheduler = Scheduler(db, clock=clock) if scheduler else None
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for i in range(SENDER_THREADS):
+            self._spawn(f"punchcard-outbox-{i}", lambda: self.sender.run(self._stop, poll=self.poll))
+        self._spawn("punchcard-consumers", self._consume)
+        self._spawn("punchcard-profiles", self._profiles)
+        if self.scheduler is not None:
+            self.scheduler.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.sender.wake()
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _consume(self) -> None:
+        while not self._stop.wait(CONSUMER_POLL):
+            for name, handle in list(consumers.CONSUMERS.items()):
+                try:
+                    while True:
+                        with self.db.transaction() as conn:
+                            if not events.consume(conn, name, handle, now=self.clock()):
+                                break
+                except Exception:
+                    logger.exception("consumer %s failed; it resumes from its position", name)
+
+    def _profiles(self) -> None:
+        """People registered from a request whose profile no after-ack lookup filled (a
+        restart came first, or Slack was down): read from Slack, outside any transaction."""
+        while True:
+            try:
+                self.sweep_profiles()
+            except Exception:
+                logger.exception("profile sweep failed")
+            if self._stop.wait(PROFILE_SWEEP):
+                return
+
+    def sweep_profiles(self, *, limit: int = 50) -> int:
+        with self.db.transaction(read_only=True) as conn:
+            waiting = people.unsynced(conn, limit=limit)
+        done = 0
+        for slack_id in waiting:
+            if self._stop.is_set():
+                break
+            profile = self.lookup(slack_id)
+            with self.db.transaction() as conn:
+                done += people.refresh_profile(conn, slack_id, profile, now=self.clock())
+        return done
