@@ -128,15 +128,15 @@ def _db_upgrade(settings: Settings) -> int:
 def _import(settings: Settings, path: Path) -> int:
     from bot.services.clock import utcnow
     from bot.services.importer import import_yaml
-    from storage.db import make_sessionmaker, session_scope
+    from storage.db import make_sessionmaker, write_scope
 
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise UserError(f"cannot read {path}: {err.strerror}") from None
     engine = _engine(settings)
-    with session_scope(make_sessionmaker(engine)) as session:
-        summary = import_yaml(session, text, now=utcnow())
+    with write_scope(make_sessionmaker(engine)) as conn:
+        summary = import_yaml(conn, text, now=utcnow())
     print(summary.describe())
     return 0
 

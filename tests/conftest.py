@@ -141,9 +141,10 @@ def clock() -> Clock:
 def firm(sessions: sessionmaker[Session], clock: Clock) -> None:
     """The example firm from the issue: a partner, a member, Acme's website project."""
     from bot.services.importer import import_yaml
+    from storage.db import write_scope
 
-    with session_scope(sessions) as s:
-        import_yaml(s, FIRM_YAML, now=clock())
+    with write_scope(sessions) as conn:
+        import_yaml(conn, FIRM_YAML, now=clock())
 
 
 @pytest.fixture

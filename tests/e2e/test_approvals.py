@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from storage.db import session_scope
+from storage.db import session_scope, write_scope
 from storage.models import AuditRecord, EntryStatus, TimeEntry
 from tests.conftest import RunningApp, interact
 
@@ -213,8 +213,8 @@ def test_a_project_without_an_approver_goes_to_its_clients_approver(
     from bot.services.importer import import_yaml
 
     app = running_app
-    with session_scope(app.sessions) as s:
-        import_yaml(s, CLIENT_APPROVES, now=app.clock())
+    with write_scope(app.sessions) as conn:
+        import_yaml(conn, CLIENT_APPROVES, now=app.clock())
     app.say("log 1h beta-tax Review the return")
     app.say("log 2h acme Build footer")
     answer = app.say("submit")

@@ -4,14 +4,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.importer import ImportError_, import_yaml
 from storage import queries
-from storage.db import session_scope
+from storage.db import session_scope, write_scope
 from storage.models import Client, Person, Project, Task, WorkType
 from tests.conftest import FIRM_YAML, Clock
 
 
 def do_import(sessions: sessionmaker[Session], text: str, clock: Clock):  # type: ignore[no-untyped-def]
-    with session_scope(sessions) as s:
-        return import_yaml(s, text, now=clock())
+    with write_scope(sessions) as conn:
+        return import_yaml(conn, text, now=clock())
 
 
 def counts(sessions: sessionmaker[Session]) -> dict[str, int]:

@@ -10,7 +10,7 @@ from bot.services import track
 from bot.services.people import SlackProfile, get_or_register
 from bot.services.timers import SavedEntry, Started
 from storage import queries
-from storage.db import session_scope
+from storage.db import session_scope, write_scope
 from storage.models import EntrySource, RunningTimer, TimeEntry
 from tests.conftest import Clock
 
@@ -127,8 +127,10 @@ def test_ambiguous_prefix_lists_the_candidates(
 ) -> None:
     from bot.services.importer import import_yaml
 
-    with session_scope(sessions) as s:
-        import_yaml(s, "clients: [{name: Acme Corp, projects: [{name: Audit, code: ACME-AUD}]}]", now=clock())
+    with write_scope(sessions) as conn:
+        import_yaml(
+            conn, "clients: [{name: Acme Corp, projects: [{name: Audit, code: ACME-AUD}]}]", now=clock()
+        )
     with pytest.raises(UserError) as err:
         run(sessions, "log 1h acme x", clock())
     assert "ACME-AUD" in err.value.message and "ACME-WEB" in err.value.message
