@@ -35,7 +35,7 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from bot.services import approvals  # noqa: E402
 from bot.services.importer import import_yaml  # noqa: E402
 from storage import rows  # noqa: E402
-from storage.db import make_engine, make_sessionmaker, normalize_url, session_scope, write_scope  # noqa: E402
+from storage.db import make_engine, make_sessionmaker, normalize_url, write_scope  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import TimeEntry  # noqa: E402
 
@@ -48,8 +48,8 @@ def seed(url: str, entries: int, *, first_day: date = date(2026, 11, 16)) -> int
     engine = make_engine(url)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
-    with session_scope(sessions) as s:
-        import_yaml(s, FIRM, now=NOW)
+    with write_scope(sessions) as conn:
+        import_yaml(conn, FIRM, now=NOW)
     with write_scope(sessions) as conn:
         member = rows.person(conn, "U0MEMBER")
         assert member is not None

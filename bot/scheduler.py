@@ -159,7 +159,7 @@ class Scheduler:
 
     def start(self) -> None:
         now = self.clock()
-        for name, job in self.jobs.items():
+        for name in self.jobs:
             self._scheduler.add_job(self._tick, trigger=self.triggers[name], args=[name], id=name, name=name)
             self._scheduler.add_job(
                 self._catch_up, "date", run_date=now, args=[name, now], id=f"{name}:catch-up"

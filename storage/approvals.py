@@ -263,4 +263,3 @@ def lines(conn: Connection, submission_id: int) -> list[LineRow]:
         .order_by(TimeEntry.date, TimeEntry.id)
     )
     return [LineRow(*tuple(row)) for row in found]
-

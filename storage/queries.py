@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import func, select
@@ -35,11 +34,6 @@ def person_by_slack_id(session: Session, slack_id: str, *, for_update: bool = Fa
     if for_update:
         stmt = stmt.with_for_update()
     return session.scalars(stmt).one_or_none()
-
-
-def people_by_slack_ids(session: Session, slack_ids: Sequence[str]) -> dict[str, Person]:
-    rows = session.scalars(select(Person).where(Person.slack_id.in_(slack_ids)))
-    return {p.slack_id: p for p in rows}
 
 
 def project_by_code(session: Session, code: str) -> Project:

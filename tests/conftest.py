@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -108,15 +108,33 @@ def session_scope(sessions: sessionmaker[Session]) -> Iterator[Session]:
         yield s
 
 
-@pytest.fixture(scope="session")
-def _database(migrated_engine: Engine) -> Database:
-    return Database(migrated_engine)
+_DATABASES: dict[Engine, Database] = {}
+
+
+def database_of(engine: Engine) -> Database:
+    """The one Database of an engine (its write lock is the process's, as in serve)."""
+    if engine not in _DATABASES:
+        _DATABASES[engine] = Database(engine)
+    return _DATABASES[engine]
+
+
+@contextmanager
+def write_scope(sessions: sessionmaker[Session]) -> Iterator[Connection]:
+    """A unit of work on the engine behind ``sessions`` (tests that arrange with services)."""
+    with database_of(sessions.kw["bind"]).transaction() as conn:
+        yield conn
+
+
+@contextmanager
+def read_scope(sessions: sessionmaker[Session]) -> Iterator[Connection]:
+    with database_of(sessions.kw["bind"]).transaction(read_only=True) as conn:
+        yield conn
 
 
 @pytest.fixture
-def db(engine: Engine, _database: Database) -> Database:
-    """The Database of the test's engine (one per engine: its write lock is the process's)."""
-    return _database
+def db(engine: Engine) -> Database:
+    """The Database of the test's engine."""
+    return database_of(engine)
 
 
 @pytest.fixture
@@ -160,9 +178,8 @@ def clock() -> Clock:
 def import_firm(db: Database, text: str, now: datetime) -> None:
     from bot.services.importer import import_yaml
 
-    with db.transaction() as conn, Session(bind=conn) as s:
-        import_yaml(s, text, now=now)
-        s.flush()
+    with db.transaction() as conn:
+        import_yaml(conn, text, now=now)
 
 
 @pytest.fixture
@@ -243,8 +260,8 @@ def running_app(
     # The outbox sender, as serve runs it (no scheduler: tests run jobs themselves), retrying
     # fast: the fake Slack answers at once.
     from bot.delivery import RetryPolicy
-    from bot.worker import Worker
     from bot.slack import make_client, outbox_client
+    from bot.worker import Worker
 
     worker = Worker(
         db, sender_client=outbox_client(BOT_TOKEN, fake_slack.url), lookup_client=make_client(BOT_TOKEN, fake_slack.url),

@@ -51,8 +51,15 @@ def register(app: App, deps: Deps) -> None:
 
         def start(conn: Any, person: Any, now: Any) -> Any:
             # The button's value comes from the clicker's client: the service checks it all.
-            return timers.start(conn, person, project_id=project_id, task_id=task_id if isinstance(task_id, int) else None,
-                                description=description, now=now, origin="home")  # fmt: skip
+            return timers.start(
+                conn,
+                person,
+                project_id=project_id,
+                task_id=task_id if isinstance(task_id, int) else None,
+                description=description,
+                now=now,
+                origin="home",
+            )
 
         deps.background(lambda: _change_timer(deps, client, body, start))
 

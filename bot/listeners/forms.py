@@ -56,8 +56,12 @@ def open_form(
                 if request.kind == "start":
                     view = views.start_modal(defaults, metadata=metadata.seal(seal, deps.secret))
                 else:
-                    view = views.entry_modal(defaults, catalog.work_types(conn),
-                                             metadata=metadata.seal(seal, deps.secret), editing=False)  # fmt: skip
+                    view = views.entry_modal(
+                        defaults,
+                        catalog.work_types(conn),
+                        metadata=metadata.seal(seal, deps.secret),
+                        editing=False,
+                    )
             elif request.kind == "edit" and request.entry_id is not None:
                 defaults, version = entry_form.edit_defaults(conn, person, request.entry_id)
                 seal.update(e=request.entry_id, v=version)
@@ -151,7 +155,8 @@ def _submit_entry(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, A
         label = work_label(saved.project, saved.task, entry.description)
         return _outcome(
             verb,
-            f":white_check_mark: {verb} {format_hours(entry.duration_seconds)} on {label} for {entry.date:%a %d %b %Y}.",
+            f":white_check_mark: {verb} {format_hours(entry.duration_seconds)} on {label} "
+            f"for {entry.date:%a %d %b %Y}.",
         )
 
     return _guard(user_id, work)
@@ -166,11 +171,14 @@ def _submit_start(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, A
             person = people.get_or_register(conn, user_id, now=now, for_update=True)
             started = timers.start(conn, person, project_id=form.project_id, task_id=form.task_id,
                                    description=form.description, now=now, origin="modal")  # fmt: skip
-        text = f":stopwatch: Timer running on {work_label(started.project, started.task, started.timer.description)}."
+        label = work_label(started.project, started.task, started.timer.description)
+        text = f":stopwatch: Timer running on {label}."
         if started.saved is not None:
             saved = started.saved
-            text += (f"\nSaved {format_hours(saved.entry.duration_seconds)} on "
-                     f"{work_label(saved.project, saved.task, saved.entry.description)}.")  # fmt: skip
+            text += (
+                f"\nSaved {format_hours(saved.entry.duration_seconds)} on "
+                f"{work_label(saved.project, saved.task, saved.entry.description)}."
+            )
         return _outcome("Timer running", text)
 
     return _guard(user_id, work)

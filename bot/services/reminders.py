@@ -42,9 +42,12 @@ class PendingReminder:
 
     def payload(self) -> dict[str, Any]:
         return {
-            "approver": self.approver, "day": self.day.isoformat(),
-            "items": [{**asdict(i), "first": i.first.isoformat(), "last": i.last.isoformat()} for i in self.items],
-        }  # fmt: skip
+            "approver": self.approver,
+            "day": self.day.isoformat(),
+            "items": [
+                {**asdict(i), "first": i.first.isoformat(), "last": i.last.isoformat()} for i in self.items
+            ],
+        }
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> PendingReminder:

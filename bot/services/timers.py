@@ -77,13 +77,24 @@ def start(
         if found:
             raise Invalid(found)
     values = dict(
-        person_id=person.id, project_id=project.id, task_id=task.id if task else None, work_type_id=work_type_id,
-        description=description.strip(), billable=rules.billable(project, task), started_at=now, origin=origin,
-    )  # fmt: skip
+        person_id=person.id,
+        project_id=project.id,
+        task_id=task.id if task else None,
+        work_type_id=work_type_id,
+        description=description.strip(),
+        billable=rules.billable(project, task),
+        started_at=now,
+        origin=origin,
+    )
     saved = None
     timer = timers.insert_timer(conn, **values, only_if_idle=True)  # type: ignore[arg-type]
     if timer is None:  # one runs: saved first, then this one starts
-        saved = stop(conn, person, now=now)
+        running = timers.take(conn, person.id)
+        assert running is not None  # the person's row lock: nobody else stopped it meanwhile
+        if running.started_at < now:
+            saved = entries.from_timer(conn, person, running, now=now)
+        else:  # started this very instant (a double click): no time to save, it is replaced
+            _record_discard(conn, person, running, project.code, 0, now=now, why="replaced at once")
         timer = timers.insert_timer(conn, **values)  # type: ignore[arg-type]
         assert timer is not None
     return Started(timer=timer, project=project, task=task, saved=saved)
@@ -108,9 +119,21 @@ def discard(conn: Connection, person: PersonRow, *, now: datetime) -> Discarded:
     timer, project, _task = found
     timers.take(conn, person.id)
     elapsed = max(0, int((now - timer.started_at).total_seconds()))
-    audit.record(conn, entry_id=None, actor=person.slack_id, action="discard", now=now,
-                 comment=f"timer on {project.code} started {timer.started_at.isoformat()}, {elapsed} s")  # fmt: skip
+    _record_discard(conn, person, timer, project.code, elapsed, now=now, why="discarded")
     return Discarded(timer, project, elapsed)
+
+
+def _record_discard(
+    conn: Connection, person: PersonRow, timer: TimerRow, code: str, elapsed: int, *, now: datetime, why: str
+) -> None:
+    audit.record(
+        conn,
+        entry_id=None,
+        actor=person.slack_id,
+        action="discard",
+        now=now,
+        comment=f"{why}: timer on {code} started {timer.started_at.isoformat()}, {elapsed} s",
+    )
 
 
 def running(conn: Connection, person: PersonRow, *, now: datetime) -> Running | None:

@@ -91,9 +91,14 @@ def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, no
         case parsing.Start(project=query, rest=rest):
             work = _work(conn, query, rest)
             return timers.start(
-                conn, person, project_id=work.project.id, task_id=work.task.id if work.task else None,
-                work_type_id=work.work_type.id if work.work_type else None, description=work.description, now=now,
-            )  # fmt: skip
+                conn,
+                person,
+                project_id=work.project.id,
+                task_id=work.task.id if work.task else None,
+                work_type_id=work.work_type.id if work.work_type else None,
+                description=work.description,
+                now=now,
+            )
         case parsing.Stop(description=description):
             return Stopped(timers.stop(conn, person, now=now, description=description))
         case parsing.Discard():
@@ -106,9 +111,13 @@ def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, no
         case parsing.Log(seconds=seconds, project=query, rest=rest, day=day):
             work = _work(conn, query, rest)
             draft = entries.Draft(
-                project_id=work.project.id, day=day, seconds=seconds, task_id=work.task.id if work.task else None,
-                work_type_id=work.work_type.id if work.work_type else None, description=work.description,
-            )  # fmt: skip
+                project_id=work.project.id,
+                day=day,
+                seconds=seconds,
+                task_id=work.task.id if work.task else None,
+                work_type_id=work.work_type.id if work.work_type else None,
+                description=work.description,
+            )
             return Logged(entries.create(conn, person, draft, now=now))
         case parsing.Report(period=label):
             return reports.period(conn, person, label=label, now=now)

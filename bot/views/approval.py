@@ -138,12 +138,15 @@ def submitter_notice(decision: Decision) -> dict[str, Any]:
 
 def entry_notice(decided: EntryDecided) -> dict[str, Any]:
     """The submitter hears of each entry decided on its own, with the reason when sent back."""
-    what = f"`{format_hours(decided.seconds)}` {decided.day:%a %d %b} {escape(truncate(decided.description, 200))}"
+    description = escape(truncate(decided.description, 200))
+    what = f"`{format_hours(decided.seconds)}` {decided.day:%a %d %b} {description}"
     if decided.approved:
         text = f":white_check_mark: <@{decided.decided_by}> approved your entry {what}."
         return message(text, [section(text)], ephemeral=False)
-    text = (f":leftwards_arrow_with_hook: <@{decided.decided_by}> sent back your entry {what}: "
-            f"{escape(decided.reason)}")  # fmt: skip
+    text = (
+        f":leftwards_arrow_with_hook: <@{decided.decided_by}> sent back your entry {what}: "
+        f"{escape(decided.reason)}"
+    )
     # The button edits this very entry (the entry menu's edit), which can then be resubmitted.
     entry_id = decided.entry_id
     button = _resubmit_button(f"{ids.ENTRY_MENU}:{entry_id}", value=f"edit:{entry_id}")

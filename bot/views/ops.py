@@ -20,7 +20,8 @@ def outbox_table(rows: list[OutboxRow]) -> str:
     for r in rows:
         when = r.sent_at if r.sent_at else r.due_at
         to = r.channel or r.user_id or ""
-        line = f"{r.id:>6}  {r.status.value:<8} {r.attempts:>5}  {r.kind:<18} {to:<12} {_when(when):<23}  {r.key}"
+        status = f"{r.id:>6}  {r.status.value:<8} {r.attempts:>5}"
+        line = f"{status}  {r.kind:<18} {to:<12} {_when(when):<23}  {r.key}"
         if r.ts:
             line += f"  (ts {r.ts})"
         if r.last_error and r.status.value != "sent":

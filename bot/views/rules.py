@@ -62,7 +62,8 @@ def describe(v: Violation) -> str:
             return "Choose a project you can track time on."
         case Rule.NO_MATCH:
             return (
-                f"No active project matches `{escape(str(f.get('query', '')))}`. Use a project's code or name "
+                f"No active project matches `{escape(str(f.get('query', '')))}`. "
+                "Use a project's code or name "
                 "(a unique beginning is enough; quote names with spaces)."
             )
         case Rule.AMBIGUOUS:
@@ -72,7 +73,8 @@ def describe(v: Violation) -> str:
             return f"`{escape(str(f.get('query', '')))}` matches more than one project:\n{listing}{more}"
         case Rule.UNKNOWN_WORK_TYPE:
             known = ", ".join(f"`{escape(n)}`" for n in f.get("known", []))
-            return f"`{escape(str(f.get('name', '')))}` is not a work type of this workspace. Known: {known or 'none'}."
+            name = escape(str(f.get("name", "")))
+            return f"`{name}` is not a work type of this workspace. Known: {known or 'none'}."
         case Rule.TASK_OF_PROJECT:
             return f"That task is not a task of {code}; choose one of its tasks."
         case Rule.TASK_CLOSED:

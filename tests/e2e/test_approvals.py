@@ -9,9 +9,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from tests.conftest import session_scope
 from storage.models import AuditRecord, EntryStatus, TimeEntry
-from tests.conftest import RunningApp, interact
+from tests.conftest import RunningApp, interact, session_scope
 
 PARTNER = {"id": "U0PARTNER", "username": "ada", "team_id": "T0FAKE"}
 MEMBER = {"id": "U0MEMBER", "username": "max", "team_id": "T0FAKE"}
@@ -95,6 +94,8 @@ def test_two_clicks_at_once_give_one_outcome(firm: None, running_app: RunningApp
         "Already approved by <@U0PARTNER>" in c.params["text"]
         for c in app.fake.calls_to("chat.postEphemeral")
     )
+    app.fake.wait_for("chat.update")  # the redraw, delivered by the outbox sender
+    time.sleep(0.3)  # time enough for any second one to arrive
     assert len(app.fake.calls_to("chat.update")) == 1
     with session_scope(app.sessions) as s:
         approvals = s.scalars(select(AuditRecord).where(AuditRecord.action == "approve")).all()
@@ -357,6 +358,8 @@ def test_one_entry_approved_four_times_at_once_is_decided_once(firm: None, runni
         "Already approved by <@U0PARTNER> at 2026-11-17 15:00 UTC" in c.params["text"]
         for c in app.fake.calls_to("chat.postEphemeral")
     )
+    app.fake.wait_for("chat.update")  # the redraw, delivered by the outbox sender
+    time.sleep(0.3)  # time enough for any second one to arrive
     assert len(app.fake.calls_to("chat.update")) == 1
     assert statuses(app) == ["approved", "submitted"]
     with session_scope(app.sessions) as s:

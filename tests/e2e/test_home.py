@@ -8,9 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.conftest import session_scope
 from storage.models import RunningTimer
-from tests.conftest import RunningApp, interact, send_event
+from tests.conftest import RunningApp, interact, send_event, session_scope
 
 USER = {"id": "U0MEMBER", "username": "max", "team_id": "T0FAKE"}
 

@@ -6,9 +6,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from tests.conftest import session_scope
 from storage.models import EntryStatus, RunningTimer, TimeEntry
-from tests.conftest import RunningApp, interact
+from tests.conftest import RunningApp, interact, session_scope, write_scope
 
 USER = {"id": "U0MEMBER", "username": "max", "team_id": "T0FAKE"}
 
@@ -289,8 +288,8 @@ def test_option_requests_only_offer_visible_projects(firm: None, running_app: Ru
     from bot.services.importer import import_yaml
 
     app = running_app
-    with session_scope(app.sessions) as s:
-        import_yaml(s, "clients: [{name: Old Client, active: false, projects: [{name: Archive, code: ACME-OLD}]}]",
+    with write_scope(app.sessions) as conn:
+        import_yaml(conn, "clients: [{name: Old Client, active: false, projects: [{name: Archive, code: ACME-OLD}]}]",
                     now=app.clock())  # fmt: skip
     status, options = interact(app, {
         "type": "block_suggestion", "user": USER, "action_id": "project_select", "block_id": "project",
@@ -304,12 +303,13 @@ def test_projects_with_over_100_tasks_get_task_type_ahead(firm: None, running_ap
 
     app = running_app
     tasks = ", ".join(f"{{name: Phase {i}}}" for i in range(1, 131))
-    with session_scope(app.sessions) as s:
+    with write_scope(app.sessions) as conn:
         import_yaml(
-            s,
+            conn,
             f"clients: [{{name: Big, projects: [{{name: Big Matter, code: BIG, tasks: [{tasks}]}}]}}]",
             now=app.clock(),
         )
+    with session_scope(app.sessions) as s:
         from storage import queries
 
         big = queries.project_by_code(s, "BIG").id

@@ -7,8 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import UserError
 from bot.services import export
-from tests.conftest import session_scope
-from tests.conftest import Clock
+from tests.conftest import Clock, session_scope, write_scope
 from tests.unit.test_timers import run
 
 HEADER = "date,person,client,project,task,description,work_type,hours,raw_hours,billable,rate,amount,currency,status,invoice"
@@ -95,9 +94,9 @@ def test_back_dated_rate_change_moves_drafts_but_not_approved_entries(
         approved = s.scalars(select(TimeEntry).where(TimeEntry.description == "approved one")).one()
         assert billing.freeze(s.connection(), [approved.id]) == 1
         s.execute(update(TimeEntry).where(TimeEntry.id == approved.id).values(status=EntryStatus.APPROVED))
-    with session_scope(sessions) as s:  # a back-dated person-on-project rate
+    with write_scope(sessions) as conn:  # a back-dated person-on-project rate
         import_yaml(
-            s,
+            conn,
             FIRM_YAML + "rates: [{person: U0MEMBER, project: ACME-WEB, rate: 275, from: 2026-11-01}]\n",
             now=clock(),
         )
@@ -117,9 +116,9 @@ def test_cost_columns_on_request(firm: None, sessions: sessionmaker[Session], cl
     from bot.services.importer import import_yaml
     from tests.conftest import FIRM_YAML
 
-    with session_scope(sessions) as s:
+    with write_scope(sessions) as conn:
         import_yaml(
-            s,
+            conn,
             FIRM_YAML + "rates: [{person: U0MEMBER, rate: 90, from: 2026-01-01, cost: true}]\n",
             now=clock(),
         )
@@ -145,9 +144,9 @@ rates:
   - {person: U0PARTNER, task: ACME-WEB/Design, rate: 410.1234, from: 2026-11-01}
   - {client: Acme Corp, rate: 199, from: 2026-11-15}
 """
-    with session_scope(sessions) as s:
+    with write_scope(sessions) as conn:
         import_yaml(
-            s,
+            conn,
             FIRM_YAML.replace(
                 "billing_increment_minutes: 6", "billing_increment_minutes: 15, rounding: nearest"
             )

@@ -116,9 +116,9 @@ def test_a_unit_opened_inside_another_joins_it(db: Database) -> None:
             inner.execute(text("INSERT INTO t (body) VALUES ('inner')"))
         assert _bodies(db) == []  # the outer unit commits both
     assert _bodies(db) == ["outer", "inner"]
-    with pytest.raises(RuntimeError, match="read-only"), db.transaction(read_only=True):
-        with db.transaction():  # writing inside a read-only unit is a bug
-            pass
+    # writing inside a read-only unit is a bug
+    with pytest.raises(RuntimeError, match="read-only"), db.transaction(read_only=True), db.transaction():
+        pass
 
 
 def test_read_only_units_inside_a_batch_join_it(db: Database) -> None:

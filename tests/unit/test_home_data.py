@@ -31,9 +31,7 @@ def test_recent_work_is_distinct_most_recent_first_and_skips_what_runs(
     assert data.running is not None
 
 
-def test_partners_see_what_waits_for_them_and_members_do_not(
-    firm: None, db: Database, clock: Clock
-) -> None:
+def test_partners_see_what_waits_for_them_and_members_do_not(firm: None, db: Database, clock: Clock) -> None:
     run(db, "log 1h acme submitted one", clock())
     run(db, "submit", clock())
     assert data_for(db, clock, "U0PARTNER").approvals_waiting == 1

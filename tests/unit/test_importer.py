@@ -4,14 +4,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.importer import ImportError_, import_yaml
 from storage import queries
-from tests.conftest import session_scope
 from storage.models import Client, Person, Project, Task, WorkType
-from tests.conftest import FIRM_YAML, Clock
+from tests.conftest import FIRM_YAML, Clock, session_scope, write_scope
 
 
 def do_import(sessions: sessionmaker[Session], text: str, clock: Clock):  # type: ignore[no-untyped-def]
-    with session_scope(sessions) as s:
-        return import_yaml(s, text, now=clock())
+    with write_scope(sessions) as conn:
+        return import_yaml(conn, text, now=clock())
 
 
 def counts(sessions: sessionmaker[Session]) -> dict[str, int]:
@@ -106,12 +105,11 @@ def test_invalid_yaml_reports_the_line(engine: object, sessions: sessionmaker[Se
 def test_import_timezone_wins_over_slack(
     engine: object, sessions: sessionmaker[Session], clock: Clock
 ) -> None:
-    from bot.services.people import SlackProfile, get_or_register
+    from bot.services.people import SlackProfile, get_or_register, refresh_profile
 
-    with session_scope(sessions) as s:
-        get_or_register(
-            s.connection(), "U0MEMBER", now=clock(), lookup=lambda _i: SlackProfile("Max", "Asia/Tokyo")
-        )
+    with write_scope(sessions) as conn:
+        get_or_register(conn, "U0MEMBER", now=clock())
+        refresh_profile(conn, "U0MEMBER", SlackProfile("Max", "Asia/Tokyo"), now=clock())
     do_import(sessions, FIRM_YAML, clock)
     with session_scope(sessions) as s:
         person = queries.person_by_slack_id(s, "U0MEMBER")

@@ -43,16 +43,14 @@ def test_durations_in_every_documented_form(text: str, seconds: int) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["0m", "0h", "0:00", "0.0h"])
-def test_zero_duration_is_refused(text: str) -> None:
-    with pytest.raises(UserError, match="zero"):
-        parse_duration(text)
+@pytest.mark.parametrize("text", ["0m", "0h", "0:00", "0.0h", "25h", "24h1m", "1441m", "99999999h", "24:01"])
+def test_zero_and_over_a_day_are_read_and_then_refused_by_the_entry_rule(text: str) -> None:
+    # The grammar reads the duration; whether an entry may last that long is the entries
+    # service's one rule, the same for /track log, the form and a stopped timer.
+    from bot.services.entries import rules
 
-
-@pytest.mark.parametrize("text", ["25h", "24h1m", "1441m", "99999999h", "24:01"])
-def test_over_a_day_is_refused(text: str) -> None:
-    with pytest.raises(UserError, match="24 hours"):
-        parse_duration(text)
+    [violation] = rules.duration(parse_duration(text))
+    assert violation.rule == rules.Rule.DURATION
 
 
 @pytest.mark.parametrize("text", ["abc", "1.5", "h", "m", "1:60", "-1h", "1h-30m", "1..5h", "", "1:5"])
@@ -79,9 +77,11 @@ def test_dates(text: str, expected: date) -> None:
 
 
 @pytest.mark.parametrize("text", ["2026-11-23", "tomorrow", "2030-01-01"])
-def test_future_dates_are_refused(text: str) -> None:
-    with pytest.raises(UserError, match="future"):
-        parse_date(text, SUNDAY)
+def test_future_dates_are_read_and_then_refused_by_the_entry_rule(text: str) -> None:
+    from bot.services.entries import rules
+
+    [violation] = rules.day(parse_date(text, SUNDAY), today=SUNDAY, closed=set())
+    assert violation.rule == rules.Rule.FUTURE
 
 
 def test_impossible_date_is_refused() -> None:
@@ -139,6 +139,14 @@ def test_simple_subcommands(text: str, expected: object) -> None:
     assert parse(text, SUNDAY) == expected
 
 
+def test_stop_takes_a_description_to_fill_in() -> None:
+    from bot.parsing import Discard, Stop
+
+    assert parse("stop", SUNDAY) == Stop(None)
+    assert parse("stop homepage wireframes", SUNDAY) == Stop("homepage wireframes")
+    assert parse("discard", SUNDAY) == Discard()
+
+
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
@@ -148,8 +156,9 @@ def test_simple_subcommands(text: str, expected: object) -> None:
         ("new thing", "takes no arguments"),
         ("log 1h", "needs a duration and a project"),
         ("log acme 1h", "not a duration"),
-        ("log 1h acme on 2026-12-01", "future"),
-        ("stop now", "takes no arguments"),
+        ("log 1h acme on 2026-02-30", "not a real date"),
+        ("status now", "takes no arguments"),
+        ("discard it", "takes no arguments"),
         ('start "unclosed', "closing"),
     ],
 )

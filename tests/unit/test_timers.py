@@ -6,7 +6,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.parsing import parse
 from bot.services import people, track
-from bot.services.entries import Invalid
 from bot.services.people import SlackProfile, get_or_register
 from bot.services.timers import Started
 from bot.services.track import Stopped
@@ -14,10 +13,14 @@ from bot.views.refusals import explain
 from storage import catalog
 from storage.db import Database
 from storage.models import EntrySource, RunningTimer, TimeEntry
-from tests.conftest import Clock, import_firm, session_scope
+from tests.conftest import Clock, database_of, import_firm, session_scope
 
 
-def run(db: Database, text: str, now: datetime, user: str = "U0MEMBER") -> track.Result:
+def run(
+    db: Database | sessionmaker[Session], text: str, now: datetime, user: str = "U0MEMBER"
+) -> track.Result:
+    if not isinstance(db, Database):
+        db = database_of(db.kw["bind"])
     with db.transaction() as conn:
         person = get_or_register(conn, user, now=now)
         return track.execute(conn, person, parse(text, now.date()), now=now)
@@ -35,7 +38,9 @@ def count(sessions: sessionmaker[Session], model: type) -> int:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_stop_saves_the_full_elapsed_time(firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock) -> None:
+def test_stop_saves_the_full_elapsed_time(
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
+) -> None:
     start = clock()
     run(db, "start acme-web Design wireframes", start)
     stopped = run(db, "stop", start + timedelta(hours=1, minutes=30, seconds=5))
@@ -66,7 +71,9 @@ def test_stop_without_timer_is_a_clear_error(
     assert "No timer is running" in refused(db, "stop", clock())
 
 
-def test_timer_across_dst_change_keeps_true_elapsed_time(firm: None, db: Database, sessions: sessionmaker[Session]) -> None:
+def test_timer_across_dst_change_keeps_true_elapsed_time(
+    firm: None, db: Database, sessions: sessionmaker[Session]
+) -> None:
     # Europe/Berlin leaves summer time at 01:00 UTC on 2026-10-25: wall clocks repeat an hour.
     start = datetime(2026, 10, 24, 22, 30, tzinfo=UTC)  # 00:30 CEST on the 25th
     run(db, "start ACME-WEB night shift", start)
@@ -77,7 +84,9 @@ def test_timer_across_dst_change_keeps_true_elapsed_time(firm: None, db: Databas
     assert saved.entry.date == date(2026, 10, 25)  # the person's local day when it started
 
 
-def test_entry_date_is_the_persons_local_day(firm: None, db: Database, sessions: sessionmaker[Session]) -> None:
+def test_entry_date_is_the_persons_local_day(
+    firm: None, db: Database, sessions: sessionmaker[Session]
+) -> None:
     # 23:30 UTC on the 17th is already the 18th in Berlin.
     late = datetime(2026, 11, 17, 23, 30, tzinfo=UTC)
     run(db, "start ACME-WEB late", late)
@@ -114,7 +123,9 @@ def test_log_records_task_work_type_and_date(
         assert catalog.work_type_named(conn, "drafting").id == e.work_type_id  # type: ignore[union-attr]
 
 
-def test_unknown_work_type_is_refused(firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock) -> None:
+def test_unknown_work_type_is_refused(
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
+) -> None:
     assert "not a work type" in refused(db, "log 1h acme type:Golf swing", clock())
 
 
@@ -134,12 +145,16 @@ def test_ambiguous_prefix_lists_the_candidates(
     assert "ACME-AUD" in answer and "ACME-WEB" in answer
 
 
-def test_unknown_project_is_refused(firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock) -> None:
+def test_unknown_project_is_refused(
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
+) -> None:
     assert "No active project matches `nope`" in refused(db, "start nope", clock())
     assert count(sessions, RunningTimer) == 0
 
 
-def test_status_and_week_totals(firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock) -> None:
+def test_status_and_week_totals(
+    firm: None, db: Database, sessions: sessionmaker[Session], clock: Clock
+) -> None:
     run(db, "log 2h acme research", clock())
     run(db, "log 1h acme more on monday", clock())
     run(db, "start acme live", clock())
@@ -160,10 +175,14 @@ def test_new_person_is_registered_from_the_request_and_their_profile_read_after(
     with db.transaction() as conn:
         assert people.refresh_profile(conn, "U0NEW", SlackProfile("New Person", "Asia/Tokyo"), now=clock())
         person = get_or_register(conn, "U0NEW", now=clock())
-        assert (person.name, person.timezone) == ("New Person", "Asia/Tokyo") and not people.needs_profile(person)
+        assert (person.name, person.timezone) == ("New Person", "Asia/Tokyo") and not people.needs_profile(
+            person
+        )
 
 
-def test_registration_without_a_name_uses_the_workspace_timezone(firm: None, db: Database, clock: Clock) -> None:
+def test_registration_without_a_name_uses_the_workspace_timezone(
+    firm: None, db: Database, clock: Clock
+) -> None:
     with db.transaction() as conn:
         person = get_or_register(conn, "U0NEW", now=clock())
         assert (person.name, person.timezone) == ("U0NEW", "America/New_York")
@@ -179,7 +198,9 @@ def test_an_imported_timezone_wins_over_slacks(firm: None, db: Database, clock: 
     assert (person.name, person.timezone) == ("Max M.", "Europe/Berlin")
 
 
-def test_a_timer_the_rules_refuse_runs_on_and_can_be_discarded(firm: None, db: Database, clock: Clock) -> None:
+def test_a_timer_the_rules_refuse_runs_on_and_can_be_discarded(
+    firm: None, db: Database, clock: Clock
+) -> None:
     run(db, "start acme Build late night", clock())
     answer = refused(db, "stop", clock() + timedelta(hours=25))
     assert "at most 24 hours" in answer and "`/track discard`" in answer

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,8 +13,9 @@ from bot.context import Deps
 from bot.errors import UserError
 from bot.listeners.commands import run_track
 from bot.parsing import parse
-from tests.conftest import session_scope
+from storage.db import Database
 from storage.models import RunningTimer, TimeEntry
+from tests.conftest import session_scope
 
 WORDS = st.sampled_from(
     [
@@ -60,13 +60,6 @@ TEXTS = st.one_of(
 )
 
 
-class NoSlack:
-    """Imported people need no users.info; anything else would be a bug in this test."""
-
-    def users_info(self, **_kwargs: Any) -> Any:
-        raise AssertionError("unexpected users.info")
-
-
 def snapshot(sessions: sessionmaker[Session]) -> tuple[int, int]:
     with session_scope(sessions) as s:
         return (
@@ -85,15 +78,15 @@ def test_parse_raises_only_user_errors(text: str) -> None:
 
 
 def test_arbitrary_text_never_raises_and_refusals_write_nothing(
-    firm: None, sessions: sessionmaker[Session]
+    firm: None, db: Database, sessions: sessionmaker[Session]
 ) -> None:
-    deps = Deps(sessions=sessions, secret="s", clock=lambda: datetime(2026, 11, 17, 15, 0, tzinfo=UTC))
+    deps = Deps(db=db, secret="s", clock=lambda: datetime(2026, 11, 17, 15, 0, tzinfo=UTC))
 
     @given(text=TEXTS)
     @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
     def check(text: str) -> None:
         before = snapshot(sessions)
-        reply = run_track(deps, NoSlack(), user_id="U0MEMBER", text=text)  # type: ignore[arg-type]
+        reply = run_track(deps, user_id="U0MEMBER", text=text)
         answer = reply.message
         if reply.form is not None:  # opens a modal after a bare ack
             assert answer == {} and snapshot(sessions) == before

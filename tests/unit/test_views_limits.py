@@ -79,7 +79,10 @@ def test_every_answer_fits_with_extreme_text() -> None:
     p, t = project(LONG), TaskRow(1, LONG, None)
     e = entry(1, LONG)
     running_timer = timer(LONG, False)
-    missing = [Violation(f, Rule.REQUIRED, {"code": LONG, "fields": [f]}) for f in ("description", "work_type", "task")]
+    missing = [
+        Violation(f, Rule.REQUIRED, {"code": LONG, "fields": [f]})
+        for f in ("description", "work_type", "task")
+    ]
     saved = Saved(entry=e, project=p, task=t, pending=missing)
     for result in (
         Started(timer=running_timer, project=p, task=t, saved=saved),
@@ -244,7 +247,9 @@ def test_approval_messages_fit_with_500_entries() -> None:
     for approved, reason in ((True, ""), (False, LONG)):
         check_message(approval.submitter_notice(Decision(7, approved, "U2", reason, 500, 3, "U1")))
         e = entry(3, LONG)
-        decided = EntryDecided(7, approved, "U2", reason, e.id, e.date, e.duration_seconds, e.description, "U1")
+        decided = EntryDecided(
+            7, approved, "U2", reason, e.id, e.date, e.duration_seconds, e.description, "U1"
+        )
         check_message(approval.entry_notice(decided))
     check_modal(approval.reject_modal(7, "m" * 300))
 

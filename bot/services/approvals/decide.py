@@ -98,8 +98,14 @@ def _tell(
     outbox.enqueue(
         conn, key=f"approval-redraw:{sub.id}:{which}", kind="approval_redraw", payload=payload, now=now
     )
-    outbox.enqueue(conn, key=f"decision:{sub.id}:{which}", kind=kind, user_id=notice["submitter"], payload=notice,
-                   now=now)  # fmt: skip
+    outbox.enqueue(
+        conn,
+        key=f"decision:{sub.id}:{which}",
+        kind=kind,
+        user_id=notice["submitter"],
+        payload=notice,
+        now=now,
+    )
 
 
 def decide(

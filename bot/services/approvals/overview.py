@@ -78,8 +78,19 @@ def overview(conn: Connection, submission_id: int) -> Overview | None:
             by, at, reason = sub.decided_by, sub.decided_at, sub.reason  # decided with the submission
         lines.append(Line(row.entry_id, row.day, row.seconds, row.project, row.description,
                           row.outcome or row.status, by, at, reason or ""))  # fmt: skip
-    return Overview(sub.id, submitter.slack_id, submitter.name, sub.approver_id, sub.period_start,
-                    sub.period_end, sub.status, sub.decided_by, sub.decided_at, sub.reason, lines)  # fmt: skip
+    return Overview(
+        sub.id,
+        submitter.slack_id,
+        submitter.name,
+        sub.approver_id,
+        sub.period_start,
+        sub.period_end,
+        sub.status,
+        sub.decided_by,
+        sub.decided_at,
+        sub.reason,
+        lines,
+    )
 
 
 def for_viewer(conn: Connection, submission_id: int, viewer: PersonRow | None) -> Overview:

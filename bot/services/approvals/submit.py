@@ -73,7 +73,13 @@ def submit(conn: Connection, person: PersonRow, *, first: date, last: date, now:
         status.submit(conn, entries, submission_id=submission_id, actor=person.slack_id, now=now)
         approver = people.person_by_id(conn, approver_id)
         assert approver is not None
-        outbox.enqueue(conn, key=request_key(submission_id), kind="approval_request", user_id=approver.slack_id,
-                       payload={"submission": submission_id}, now=now)  # fmt: skip
+        outbox.enqueue(
+            conn,
+            key=request_key(submission_id),
+            kind="approval_request",
+            user_id=approver.slack_id,
+            payload={"submission": submission_id},
+            now=now,
+        )
         sent.append(Sent(submission_id, approver, entries))
     return SubmitResult(first, last, sent, held)

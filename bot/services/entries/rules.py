@@ -8,8 +8,8 @@ Pure: the facts a rule needs (today, the workspace's policy, closed months) are 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum

@@ -88,8 +88,9 @@ def upgrade() -> None:
     op.execute(
         "INSERT INTO outbox (key, kind, user_id, channel, payload, status, attempts, due_at, uncertain, "
         "last_error, ts, created_at, sent_at) "
-        "SELECT 'approval-request:' || CAST(s.id AS VARCHAR(20)), 'approval_request', p.slack_id, s.channel, "
-        f"{_json_object()}, 'sent', 1, s.created_at, {_false()}, '', s.message_ts, s.created_at, s.created_at "
+        "SELECT 'approval-request:' || CAST(s.id AS VARCHAR(20)), 'approval_request', p.slack_id, "
+        f"s.channel, {_json_object()}, 'sent', 1, s.created_at, {_false()}, '', s.message_ts, s.created_at, "
+        "s.created_at "
         "FROM submissions s JOIN people p ON p.id = s.approver_id WHERE s.message_ts IS NOT NULL"
     )
     # SQLite 3.35 and later drop a column in place (no copy of the table and its keys).
@@ -112,7 +113,8 @@ def downgrade() -> None:
     op.add_column("submissions", sa.Column("message_ts", sa.String(length=32), nullable=True))
     op.execute(
         "UPDATE submissions SET channel = (SELECT o.channel FROM outbox o WHERE o.key = "
-        "'approval-request:' || CAST(submissions.id AS VARCHAR(20))), message_ts = (SELECT o.ts FROM outbox o "
+        "'approval-request:' || CAST(submissions.id AS VARCHAR(20))), "
+        "message_ts = (SELECT o.ts FROM outbox o "
         "WHERE o.key = 'approval-request:' || CAST(submissions.id AS VARCHAR(20)))"
     )
     op.drop_column("people", "profile_synced_at")

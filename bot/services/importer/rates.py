@@ -1,4 +1,4 @@
-"""The ``rates:`` section of the import: effective-dated bill and cost rates at every level.
+"""The ``rates:`` section: effective-dated bill and cost rates at every level.
 
     rates:
       - {person: U0MEMBER, project: ACME-WEB, rate: 275, from: 2026-10-01}
@@ -13,16 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
+from bot.services.importer.check import Checker
+from bot.services.importer.plan import RatePlan
+from bot.services.importer.schema import RATE_KEYS
 from bot.services.pricing import RateLevel
-from storage.models import Client, Person, Project, Rate, RateKind, Task
+from storage import setup
+from storage.models import RateKind
 
-RATE_KEYS = {"person", "client", "project", "task", "rate", "from", "cost"}
 LEVELS = {
     frozenset({"person", "task"}): RateLevel.PERSON_TASK,
     frozenset({"task"}): RateLevel.TASK,
@@ -35,18 +36,6 @@ LEVELS = {
 
 
 @dataclass(frozen=True)
-class RatePlan:
-    kind: RateKind
-    level: RateLevel
-    person: str | None
-    client: str | None
-    project: str | None
-    task: tuple[str, str] | None  # (project code, task name)
-    rate: Decimal
-    effective_from: date
-
-
-@dataclass(frozen=True)
 class Known:
     """What the file and the database name, for checking references before writing."""
 
@@ -55,20 +44,25 @@ class Known:
     projects: set[str]  # lower-cased codes
     tasks: set[tuple[str, str]]  # (lower code, lower task name)
 
+    def __or__(self, other: Known) -> Known:
+        return Known(
+            self.people | other.people,
+            self.clients | other.clients,
+            self.projects | other.projects,
+            self.tasks | other.tasks,
+        )
 
-def known_in_database(session: Session) -> Known:
-    tasks = session.execute(
-        select(func.lower(Project.code), func.lower(Task.name)).join(Task, Task.project_id == Project.id)
-    )
+
+def known_in_database(conn: Connection) -> Known:
     return Known(
-        people={sid for (sid,) in session.execute(select(Person.slack_id))},
-        clients={n for (n,) in session.execute(select(func.lower(Client.name)))},
-        projects={c for (c,) in session.execute(select(func.lower(Project.code)))},
-        tasks={(c, t) for c, t in tasks},
+        people=set(setup.person_ids(conn)),
+        clients=set(setup.client_ids(conn)),
+        projects=set(setup.project_ids(conn)),
+        tasks=set(setup.task_ids(conn)),
     )
 
 
-def validate(raw_rates: Any, check: Any, known: Known) -> list[RatePlan]:
+def validate(raw_rates: Any, check: Checker, known: Known) -> list[RatePlan]:
     """Check every rate; problems go to ``check.fail`` with the entry named."""
     plans: list[RatePlan] = []
     seen: dict[tuple[Any, ...], str] = {}
@@ -115,41 +109,3 @@ def validate(raw_rates: Any, check: Any, known: Known) -> list[RatePlan]:
         seen[identity] = where
         plans.append(RatePlan(kind, level, person, client, project, task, rate, effective))
     return plans
-
-
-def apply(session: Session, plans: list[RatePlan], *, now: datetime) -> tuple[int, int]:
-    """Upsert the rates (same kind, level, keys and date: the rate is replaced). (created, updated)."""
-    if not plans:
-        return 0, 0
-    people = {sid: pid for sid, pid in session.execute(select(Person.slack_id, Person.id))}
-    clients = {n.lower(): cid for n, cid in session.execute(select(Client.name, Client.id))}
-    projects = {c.lower(): pid for c, pid in session.execute(select(Project.code, Project.id))}
-    tasks = {
-        (c.lower(), n.lower()): tid
-        for c, n, tid in session.execute(
-            select(Project.code, Task.name, Task.id).join(Task, Task.project_id == Project.id)
-        )
-    }
-    existing = {
-        (r.kind, r.level, r.person_id, r.client_id, r.project_id, r.task_id, r.effective_from): r
-        for r in session.scalars(select(Rate))
-    }
-    created = updated = 0
-    for plan in plans:
-        keys = (
-            people.get(plan.person) if plan.person else None,
-            clients.get(plan.client.lower()) if plan.client else None,
-            projects.get(plan.project.lower()) if plan.project else None,
-            tasks.get((plan.task[0].lower(), plan.task[1].lower())) if plan.task else None,
-        )
-        found = existing.get((plan.kind, plan.level.value, *keys, plan.effective_from))
-        if found is None:
-            person_id, client_id, project_id, task_id = keys
-            session.add(Rate(kind=plan.kind, level=plan.level.value, person_id=person_id, client_id=client_id,
-                             project_id=project_id, task_id=task_id, rate=plan.rate,
-                             effective_from=plan.effective_from, created_at=now, updated_at=now))  # fmt: skip
-            created += 1
-        elif found.rate != plan.rate:
-            found.rate, found.updated_at = plan.rate, now
-            updated += 1
-    return created, updated

@@ -1,0 +1,154 @@
+"""Checks of single values. Each records what is wrong, with the entry and key, and returns
+the value to use (None when it is missing or wrong), so one pass finds every problem."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from bot.services.clock import is_timezone
+from bot.services.entries.rules import REQUIRABLE as FIELDS
+from bot.services.importer.schema import CURRENCY, ROUNDINGS, SLACK_CHANNEL_ID
+from bot.services.pricing import is_currency
+
+
+class Checker:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def fail(self, where: str, message: str) -> None:
+        self.errors.append(f"{where}: {message}")
+
+    def mapping(
+        self, value: Any, where: str, allowed: set[str], required: set[str], name_key: str | None = None
+    ) -> dict[str, Any]:
+        """The entry's keys checked; ``name_key``'s value names the entry in what is reported."""
+        if not isinstance(value, dict):
+            self.fail(where, f"expected a mapping with keys {sorted(required)}, got {kind(value)}")
+            return {}
+        if (
+            name_key
+            and isinstance(value.get(name_key), (str, int))
+            and not isinstance(value.get(name_key), bool)
+        ):
+            where = f"{where} ({value[name_key]})"
+        for key in value:
+            if key not in allowed:
+                self.fail(where, f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
+        for key in sorted(required):
+            if value.get(key) in (None, ""):
+                self.fail(where, f"missing required key {key!r}")
+        return value
+
+    def seq(self, value: Any, where: str) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(where, f"expected a list, got {kind(value)}")
+            return []
+        return value
+
+    def text(self, value: Any, where: str, key: str, *, required: bool = False) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            self.fail(where, f"{key} must be text, got {kind(value)}")
+            return None
+        text = str(value).strip()
+        if required and not text:
+            self.fail(where, f"{key} must not be empty")
+        return text or None
+
+    def name(self, value: Any, where: str, key: str) -> str | None:
+        """A required key's text. Missing or empty, :meth:`mapping` has said so; only blanks
+        are left to report (they once reached the database, and failed there)."""
+        return self.text(value, where, key, required=isinstance(value, str) and value != "")
+
+    def money(self, value: Any, where: str, key: str) -> Decimal | None:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            self.fail(where, f"{key} must be a number, got {value!r}")
+            return None
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            self.fail(where, f"{key} must be a number, got {value!r}")
+            return None
+        if not amount.is_finite() or amount < 0:
+            self.fail(where, f"{key} must be zero or more, got {value!r}")
+            return None
+        if amount.as_tuple().exponent < -4:  # type: ignore[operator]
+            self.fail(where, f"{key} has more than 4 decimals: {value!r}")
+            return None
+        return amount
+
+    def increment(self, value: Any, where: str) -> int | None:
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value <= 0 or 60 % value
+        ):
+            self.fail(where, f"billing_increment_minutes {value!r} must divide 60 (1, 6, 15, …)")
+            return None
+        return value
+
+    def rounding(self, value: Any, where: str) -> str | None:
+        if value is not None and value not in ROUNDINGS:
+            self.fail(where, f"rounding {value!r} must be one of up, nearest, down")
+            return None
+        return value
+
+    def flag(self, value: Any, where: str, key: str) -> bool | None:
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.fail(where, f"{key} must be true or false, got {value!r}")
+            return None
+        return value
+
+    def timezone(self, value: Any, where: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not is_timezone(value):
+            self.fail(where, f"timezone {value!r} is not an IANA timezone such as Europe/Berlin")
+            return None
+        return value
+
+    def currency(self, value: Any, where: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not CURRENCY.match(value) or not is_currency(value):
+            self.fail(where, f"currency {value!r} must be a 3-letter ISO 4217 code such as USD")
+            return None
+        return value
+
+    def channel(self, value: Any, where: str, key: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not SLACK_CHANNEL_ID.match(value):
+            self.fail(where, f"{key} {value!r} must be a Slack channel id such as C0123ABCD")
+            return None
+        return value
+
+    def fields(self, value: Any, where: str, key: str) -> list[str] | None:
+        if value is None:
+            return None
+        items = self.seq(value, f"{where} {key}")
+        for item in items:
+            if item not in FIELDS:
+                self.fail(where, f"{key} entry {item!r} is not one of {', '.join(FIELDS)}")
+        return [str(i) for i in items]
+
+
+def kind(value: Any) -> str:
+    kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "text"}
+    return kinds.get(type(value), repr(value))
+
+
+def is_locale(value: Any) -> bool:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(value)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return isinstance(value, str)

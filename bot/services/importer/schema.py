@@ -1,0 +1,93 @@
+"""The import file's shape: the keys each section allows, the formats of ids and codes,
+reading the YAML, and what the import reports (:class:`ImportSummary`) or refuses with
+(:class:`ImportError_`)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from bot.errors import UserError
+
+TOP_KEYS = {"workspace", "people", "clients", "work_types", "rates"}
+WORKSPACE_KEYS = {
+    "name", "timezone", "currency", "billing_increment_minutes", "required_fields", "min_description_length",
+    "rounding", "minimum_billable_minutes", "locale",
+}  # fmt: skip
+PERSON_KEYS = {"slack_id", "name", "role", "timezone", "rate", "schedule", "active"}
+CLIENT_KEYS = {
+    "name", "currency", "billing_channel", "rate", "active", "projects",
+    "billing_increment_minutes", "rounding", "approver",
+}  # fmt: skip
+PROJECT_KEYS = {
+    "name",
+    "code",
+    "billing",
+    "approver",
+    "alert_channel",
+    "budget_hours",
+    "budget_amount",
+    "rate",
+    "required_fields",
+    "active",
+    "tasks",
+    "fee",
+    "milestones",
+}
+MILESTONE_KEYS = {"name", "amount", "due"}
+TASK_KEYS = {"name", "rate", "budget_hours", "budget_amount", "billable", "active"}
+WORK_TYPE_KEYS = {"name", "active"}
+RATE_KEYS = {"person", "client", "project", "task", "rate", "from", "cost"}
+
+ROUNDINGS = ("up", "nearest", "down")
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+MAX_ERRORS = 25  # shown; the rest are counted
+
+
+class ImportError_(UserError):
+    """The file was refused; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[str]) -> None:
+        shown = errors[:MAX_ERRORS]
+        more = f"\n…and {len(errors) - MAX_ERRORS} more" if len(errors) > MAX_ERRORS else ""
+        super().__init__("Nothing was imported:\n" + "\n".join(f"- {e}" for e in shown) + more)
+        self.errors = errors
+
+
+@dataclass
+class ImportSummary:
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+
+    def describe(self) -> str:
+        kinds = ["workspace", "people", "clients", "projects", "tasks", "work_types", "rates"]
+        parts = [
+            f"{k}: {self.created[k]} created, {self.updated[k]} updated"
+            for k in kinds
+            if self.created[k] or self.updated[k]
+        ]
+        if not parts:
+            return "Nothing changed: the database already matches the file."
+        return "Imported. " + "; ".join(parts) + "."
+
+
+def load(text: str) -> dict[str, Any]:
+    """The file's top-level mapping; a YAML error is reported with its line and column."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ImportError_([f"the file is not valid YAML{where}: {problem}"]) from None
+    if data is None:
+        raise ImportError_(["the file is empty"])
+    if not isinstance(data, dict):
+        raise ImportError_([f"the top level must be a mapping with keys {sorted(TOP_KEYS)}"])
+    return data
