@@ -32,6 +32,7 @@ class Settings:
     outbox_backoff: float = 2.0  # seconds before the first retry; doubled per attempt
     outbox_attempts: int = 10  # failed attempts before a message is marked failed
     outbox_poll: float = 1.0  # seconds between looks for messages other processes queued
+    outbox_lease: float = 60.0  # seconds a sender holds a claimed message before another may take it
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -88,6 +89,7 @@ class Settings:
                 _number("PUNCHCARD_OUTBOX_ATTEMPTS", get("PUNCHCARD_OUTBOX_ATTEMPTS"), 10, 1, 100)
             ),
             outbox_poll=_number("PUNCHCARD_OUTBOX_POLL", get("PUNCHCARD_OUTBOX_POLL"), 1.0, 0.01, 60),
+            outbox_lease=_number("PUNCHCARD_OUTBOX_LEASE", get("PUNCHCARD_OUTBOX_LEASE"), 60.0, 1, 3600),
         )
 
     def require_slack(self, *, socket: bool) -> None:

@@ -181,7 +181,9 @@ class Sender:
         response = err.response
         status = getattr(response, "status_code", 0) or 0
         data = response.data if isinstance(getattr(response, "data", None), dict) else {}
-        error = str(data.get("error") or f"HTTP {status}")
+        error = str(data.get("error") or "")
+        if status != 200 or not error:  # a gateway's page, not Slack's answer
+            error = f"HTTP {status}" + (f": {error[:200]}" if error else "")
         if status == 429:
             retry_after = float((response.headers or {}).get("Retry-After") or
                                 (response.headers or {}).get("retry-after") or 1)  # fmt: skip

@@ -51,6 +51,7 @@ def worker(settings: Settings, db: Database, *, scheduler: bool) -> Worker:
         policy=policy,
         scheduler=scheduler,
         poll=settings.outbox_poll,
+        lease=settings.outbox_lease,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 
@@ -38,11 +38,12 @@ class Worker:
         policy: RetryPolicy | None = None,
         scheduler: bool = True,
         poll: float = 1.0,
+        lease: float = 60.0,
     ) -> None:
         self.db = db
         self.clock = clock
         self.poll = poll
-        self.sender = Sender(db, sender_client, clock=clock, policy=policy)
+        self.sender = Sender(db, sender_client, clock=clock, policy=policy, lease=timedelta(seconds=lease))
         self.lookup = profile_lookup(lookup_client)
         self.scheduler = Scheduler(db, clock=clock) if scheduler else None
         self._stop = threading.Event()

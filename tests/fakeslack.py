@@ -83,6 +83,7 @@ class Call:
     path: str
     rate_limited: bool = False  # answered 429 (see FakeSlack.rate_limit)
     error: str | None = None  # answered {"ok": false, "error": ...} (see FakeSlack.fail)
+    http_status: int = 200  # a 5xx from FakeSlack.fail_http or an outage
 
     @property
     def token(self) -> str | None:
@@ -190,9 +191,11 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as err:  # surface fake bugs as a 500 the test will see
             status, headers = 500, {}
             payload = {"ok": False, "error": f"fake_slack_bug: {type(err).__name__}: {err}"}
-        data = json.dumps(payload).encode()
+        html = payload.get("_html") if isinstance(payload, dict) else None
+        data = html.encode() if isinstance(html, str) else json.dumps(payload).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        if not isinstance(html, str):
+            self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         for key, value in headers.items():
             self.send_header(key, value)
@@ -209,8 +212,14 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._rate_limits: dict[str, list[int]] = {}  # method -> retry_after per pending 429
         self._failures: dict[str, list[str]] = {}  # method -> error per pending failure
+        self._http_failures: dict[str, list[int]] = {}  # method -> HTTP status per pending failure
+        self._outage: set[str] | None = None  # methods answered 503 (empty set: every method)
+        self._delays: dict[str, float] = {}  # method -> seconds before it answers
+        # channel -> messages posted there, oldest first (conversations.history reads them)
+        self.history: dict[str, list[dict[str, Any]]] = {}
         self._uploads: dict[str, dict[str, Any]] = {}  # upload id -> filename, length, size
         self._counter = itertools.count(1)
+        self._last_ts = 0
         self.users: dict[str, dict[str, Any]] = {}
         # apps.connections.open hands this out (tests.fakesocket.FakeSocketMode.url).
         self.socket_url: str | None = None
@@ -246,12 +255,42 @@ class FakeSlack:
         with self._lock:
             self._failures.setdefault(method, []).extend([error] * times)
 
+    def fail_http(self, method: str, status: int = 500, times: int = 1) -> None:
+        """The next ``times`` calls to ``method`` answer HTTP ``status`` with an HTML body,
+        as a load balancer in front of Slack does."""
+        with self._lock:
+            self._http_failures.setdefault(method, []).extend([int(status)] * times)
+
+    def outage(self, *methods: str) -> None:
+        """Every call to ``methods`` (to every method, given none) answers HTTP 503 until
+        :meth:`recover`. Nothing is posted meanwhile."""
+        with self._lock:
+            self._outage = set(methods)
+
+    def recover(self) -> None:
+        with self._lock:
+            self._outage = None
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Calls to ``method`` answer after ``seconds`` (0 answers at once again)."""
+        with self._lock:
+            self._delays[method] = float(seconds)
+
+    def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Messages posted (and still there), in a channel or in all of them, oldest first."""
+        with self._lock:
+            if channel is not None:
+                return [dict(m) for m in self.history.get(channel, [])]
+            return [dict(m) for msgs in self.history.values() for m in msgs]
+
     def reset(self) -> None:
         """Forget calls, pending 429s and failures; keep users."""
         with self._lock:
             self._calls.clear()
             self._rate_limits.clear()
             self._failures.clear()
+            self._http_failures.clear()
+            self._outage = None
 
     # ------------------------------------------------------------------ what happened
 
@@ -330,8 +369,20 @@ class FakeSlack:
 
         call = Call(method=method, params=params, headers=headers, path=raw_path)
         with self._lock:
+            delay = self._delays.get(method, 0.0)
+        if delay:
+            time.sleep(delay)
+        with self._lock:
             pending_429 = self._rate_limits.get(method)
             pending_error = self._failures.get(method)
+            pending_http = self._http_failures.get(method)
+            down = self._outage is not None and (not self._outage or method in self._outage)
+            if down or pending_http:
+                status = 503 if down else pending_http.pop(0)  # type: ignore[union-attr]
+                call.http_status = status
+                self._calls.append(call)
+                self._arrived.notify_all()
+                return status, {"Content-Type": "text/html"}, {"_html": f"<html>{status}</html>"}
             if pending_429:
                 retry_after = pending_429.pop(0)
                 call.rate_limited = True
@@ -350,7 +401,9 @@ class FakeSlack:
         return status, extra, payload
 
     def _ts(self) -> str:
-        micros = 1_700_000_000_000_000 + 100 * next(self._counter)
+        """Slack's message ts: the time it was posted, unique (called with the lock held)."""
+        micros = max(self._last_ts + 1, int(time.time() * 1_000_000))
+        self._last_ts = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _answer(self, method: str, params: dict[str, Any], path: str) -> dict[str, Any]:
@@ -367,6 +420,9 @@ class FakeSlack:
             return {"ok": True, "user": json.loads(json.dumps(user))}
         if method == "chat.postMessage":
             ts = self._ts()
+            channel = str(params.get("channel") or "")
+            if channel.startswith("U"):  # posting to a user id posts to their DM with the bot
+                channel = "D" + channel
             message: dict[str, Any] = {
                 "type": "message",
                 "user": BOT_USER_ID,
@@ -376,7 +432,21 @@ class FakeSlack:
             }
             if "blocks" in params:
                 message["blocks"] = params["blocks"]
-            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+            if isinstance(params.get("metadata"), dict):
+                message["metadata"] = params["metadata"]
+            self.history.setdefault(channel, []).append(message)
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "conversations.history":
+            channel = str(params.get("channel") or "")
+            oldest = float(params.get("oldest") or 0)
+            with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+            found = [
+                {k: v for k, v in m.items() if k != "metadata" or with_metadata}
+                for m in reversed(self.history.get(channel, []))
+                if float(m["ts"]) > oldest
+            ]
+            limit = int(params.get("limit") or 100)
+            return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
         if method == "chat.getPermalink":
             channel, ts = params.get("channel", ""), str(params.get("message_ts", ""))
             link = f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"
@@ -384,6 +454,11 @@ class FakeSlack:
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._ts()}
         if method == "chat.update":
+            for msg in self.history.get(str(params.get("channel") or ""), []):
+                if msg["ts"] == params.get("ts"):
+                    msg["text"] = params.get("text", "")
+                    if "blocks" in params:
+                        msg["blocks"] = params["blocks"]
             return {
                 "ok": True,
                 "channel": params.get("channel"),

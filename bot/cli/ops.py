@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 
 from bot.cli.data import database
 from bot.config import ConfigError, Settings
@@ -40,9 +41,8 @@ def _sender(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
     if settings.bot_token is None:
         raise ConfigError("SLACK_BOT_TOKEN is not set: it is needed to send messages")
     client = outbox_client(settings.bot_token, settings.slack_api_url)
-    return Sender(
-        db, client, policy=RetryPolicy(base=settings.outbox_backoff, attempts=settings.outbox_attempts)
-    )
+    policy = RetryPolicy(base=settings.outbox_backoff, attempts=settings.outbox_attempts)
+    return Sender(db, client, policy=policy, lease=timedelta(seconds=settings.outbox_lease))
 
 
 def outbox(settings: Settings, args: argparse.Namespace) -> int:
