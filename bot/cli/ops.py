@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from datetime import timedelta
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot.cli.data import database
 from bot.config import ConfigError, Settings
@@ -33,7 +35,7 @@ def db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _sender(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
+def _sender(settings: Settings, db: Database, *, clock: Callable[[], datetime] = utcnow):  # type: ignore[no-untyped-def]
     """A sender of this process's own, to deliver what a command queued (serve may be down)."""
     from bot.delivery import RetryPolicy, Sender
     from bot.slack import outbox_client
@@ -42,7 +44,7 @@ def _sender(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
         raise ConfigError("SLACK_BOT_TOKEN is not set: it is needed to send messages")
     client = outbox_client(settings.bot_token, settings.slack_api_url)
     policy = RetryPolicy(base=settings.outbox_backoff, attempts=settings.outbox_attempts)
-    return Sender(db, client, policy=policy, lease=timedelta(seconds=settings.outbox_lease))
+    return Sender(db, client, clock=clock, policy=policy, lease=timedelta(seconds=settings.outbox_lease))
 
 
 def outbox(settings: Settings, args: argparse.Namespace) -> int:
@@ -85,6 +87,13 @@ def jobs(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     job = JOBS[args.name]
     now = args.at or utcnow()
+    # --at stands in for now, for the job and for delivering what it queued (due as of then),
+    # and moves on from there as time passes (retries fall due).
+    began = time.monotonic()
+
+    def clock() -> datetime:
+        return now + timedelta(seconds=time.monotonic() - began)
+
     ran = run_job(db, job, now=now, manual=True)
     assert ran is not None
     keys = list(ran.result) if isinstance(ran.result, list | tuple) else []
@@ -92,7 +101,7 @@ def jobs(settings: Settings, args: argparse.Namespace) -> int:
     if keys:
         with db.transaction(read_only=True) as conn:
             ids = [row.id for key in keys if (row := outbox_store.by_key(conn, key)) is not None]
-        rows = _sender(settings, db).deliver_until_done(ids)
+        rows = _sender(settings, db, clock=clock).deliver_until_done(ids)
         print(views.outbox_table(rows))
         return 0 if all(r.status == OutboxStatus.SENT for r in rows) else 1
     return 0

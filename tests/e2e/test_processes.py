@@ -1,0 +1,96 @@
+"""Two ``punchcard serve`` processes on one PostgreSQL database behave as one bot: each
+scheduled tick runs once, each approver is reminded once a day, each message is sent once."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import make_engine
+from tests.processes import PUNCHCARD, Serve, environment
+
+
+def working_zone(now: datetime) -> str:
+    """A fixed-offset zone where it is now between 10:00 and 16:00 (Etc/GMT-3 is UTC+3)."""
+    for hours in range(-12, 15):
+        if 10 <= (now + timedelta(hours=hours)).hour < 16:
+            return f"Etc/GMT{-hours:+d}" if hours else "Etc/UTC"
+    raise AssertionError("some offset always has working hours")
+
+
+def firm(zone: str) -> str:
+    every_day = "{mon: 8, tue: 8, wed: 8, thu: 8, fri: 8, sat: 8, sun: 8}"
+    return f"""
+workspace: {{timezone: UTC, currency: USD, required_fields: [description]}}
+people:
+  - {{slack_id: U0PARTNER, name: Ada Partner, role: partner, timezone: {zone}, schedule: {every_day}}}
+  - {{slack_id: U0LEAD, name: Lee Lead, role: member, timezone: {zone}, schedule: {every_day}}}
+  - {{slack_id: U0MEMBER, name: Max Member, role: member, timezone: UTC}}
+clients:
+  - name: Acme Corp
+    projects: [{{name: Website Redesign, code: ACME-WEB, approver: U0PARTNER, rate: 250}}]
+  - name: Beta LLP
+    approver: U0LEAD
+    projects: [{{name: Tax Return, code: BETA-TAX}}]
+"""
+
+
+def query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(sql))
+            return [tuple(r) for r in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def dms(fake: Any, key_prefix: str) -> list[str]:
+    """Channels that got a message whose outbox key starts so, once per message."""
+    return sorted(
+        channel
+        for channel, messages in fake.history.items()
+        for m in messages
+        if (m.get("metadata") or {}).get("event_payload", {}).get("key", "").startswith(key_prefix)
+    )
+
+
+def test_two_serve_processes_run_each_tick_once_and_remind_each_approver_once(
+    fake_slack: Any, empty_database_url: str, tmp_path: Path
+) -> None:
+    if not empty_database_url.startswith("postgresql"):
+        pytest.skip("several processes share a database on PostgreSQL (SQLite is for one process)")
+    env = environment(fake_slack, empty_database_url)
+    env.update(PUNCHCARD_CRON_PENDING_APPROVALS="* * * * * *", PUNCHCARD_OUTBOX_POLL="0.1")
+    yaml = tmp_path / "firm.yaml"
+    yaml.write_text(firm(working_zone(datetime.now(UTC))))
+    subprocess.run([*PUNCHCARD, "import", str(yaml)], env=env, cwd=tmp_path, check=True, capture_output=True)
+
+    first = Serve(env, tmp_path)
+    second = Serve(env, tmp_path)
+    try:
+        first.track(fake_slack, "log 2h acme Build footer")
+        second.track(fake_slack, "log 1h beta-tax Review the return")
+        assert "sent to" in first.track(fake_slack, "submit")
+        # The submissions have waited four days: every tick from now on finds them.
+        query(empty_database_url, "UPDATE submissions SET created_at = created_at - interval '4 days'")
+        started = time.monotonic()
+        while time.monotonic() - started < 6:
+            time.sleep(0.5)
+        runs = query(empty_database_url, "SELECT tick, runner FROM job_runs WHERE tick IS NOT NULL")
+    finally:
+        first.stop()
+        second.stop()
+    ticks = [tick for tick, _runner in runs]
+    assert len(ticks) >= 4 and len(ticks) == len(set(ticks))  # each tick once
+    assert len({runner for _tick, runner in runs}) == 2  # both processes took ticks
+    assert dms(fake_slack, "pending-approvals:") == ["DU0LEAD", "DU0PARTNER"]  # once a day each
+    assert dms(fake_slack, "approval-request:") == ["DU0LEAD", "DU0PARTNER"]  # each message once
+    outbox = query(empty_database_url, "SELECT key, status FROM outbox ORDER BY key")
+    assert [status for _key, status in outbox] == ["sent"] * 4
