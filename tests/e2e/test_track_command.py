@@ -240,3 +240,26 @@ def test_track_audit_shows_an_entrys_history(firm: None, running_app: RunningApp
     [entry] = entries(running_app)
     assert "No history of entry" in running_app.say(f"audit {entry.id}", user_id="U0NOBODY")
     assert "History of entry" in running_app.say(f"audit {entry.id}", user_id="U0PARTNER")
+
+
+def test_a_slow_users_info_for_a_newcomer_stalls_nobody(firm: None, running_app: RunningApp) -> None:
+    """Slack taking 2 s over a new person's profile: their first /track is answered from the
+    request alone, and a known person's /track status meanwhile in well under 100 ms."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    running_app.fake.add_user("U0NEWCOMER", real_name="Nia Newcomer", tz="Asia/Tokyo")
+    running_app.fake.delay("users.info", 2.0)
+    running_app.say("status")  # warm
+    with ThreadPoolExecutor(2) as pool:
+        began = time.monotonic()
+        first = pool.submit(running_app.say, "log 1h acme onboarding", user_id="U0NEWCOMER")
+        latencies = []
+        for _ in range(50):
+            t0 = time.monotonic()
+            assert "Today:" in running_app.say("status")
+            latencies.append(time.monotonic() - t0)
+        assert "Logged 1:00" in first.result() and time.monotonic() - began < 2.0
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    assert p99 < 0.1, f"p99 {p99 * 1000:.1f} ms"
+    assert wait_for_person(running_app, "U0NEWCOMER", "Nia Newcomer").timezone == "Asia/Tokyo"

@@ -149,7 +149,8 @@ def from_timer(
         work_type_id=timer.work_type_id, description=timer.description, billable=timer.billable,
         started_at=timer.started_at, ended_at=now,
     )  # fmt: skip
-    found = rules.duration(seconds) + rules.closed_month(day, periods.closed_among(conn, day))
+    closed = periods.closed_among(conn, day)
+    found = rules.duration(seconds) + rules.day(day, today=local_date(now, person.timezone), closed=closed)
     found += rules.task_of(project, task, newly_chosen=False)
     if found:
         raise Invalid(found, timer=True)
