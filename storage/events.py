@@ -88,18 +88,18 @@ def claim_position(conn: Connection, consumer: str, *, now: datetime, from_start
 
 
 def events_after(conn: Connection, position: tuple[int, int], *, limit: int) -> list[EntryEvent]:
-    statement = _AFTER[conn.dialect.name].columns()
     params = {"txid": position[0], "last_id": position[1], "limit": limit}
-    rows = conn.execute(statement.bindparams(), params).all()
-    return [_event(row) for row in rows]
+    return [_event(tuple(row)) for row in conn.execute(_AFTER[conn.dialect.name], params)]
 
 
-def _event(row: tuple) -> EntryEvent:  # type: ignore[type-arg]
+_AT = UTCDateTime()
+
+
+def _event(row: tuple[object, ...]) -> EntryEvent:
     values = list(row)
-    at = values[4]
-    if isinstance(at, str):  # SQLite's text: the column type is not known to a text() select
-        values[4] = UTCDateTime().process_result_value(datetime.fromisoformat(at), None)  # type: ignore[arg-type]
-    return EntryEvent(*values)
+    if isinstance(values[4], str):  # SQLite's text: a text() select does not know the column's type
+        values[4] = _AT.process_result_value(datetime.fromisoformat(values[4]), None)  # type: ignore[arg-type]
+    return EntryEvent(*values)  # type: ignore[arg-type]
 
 
 def advance(conn: Connection, consumer: str, position: tuple[int, int], *, now: datetime) -> None:
