@@ -113,13 +113,42 @@ class Sender:
                 self._wake.clear()
 
     def deliver_due(self, *, ids: Iterable[int] | None = None) -> int:
-        """One round: claim up to a batch of due messages and send each; how many were claimed."""
+        """One round: claim up to a batch of due messages, render them, send each, and record
+        the outcomes together; how many were claimed. A message sent and not yet recorded
+        when the sender dies stays claimed until its lease ends, then is looked for before it
+        is sent again; a round that runs long puts back what it has not sent by half the lease."""
+        claimed = self._claim(ids)
+        if not claimed:
+            return 0
+        began = time.monotonic()
+        calls = self._render(claimed)
+        outcomes: list[tuple[OutboxRow, Outcome, bool]] = []
+        for row in claimed:
+            if time.monotonic() - began > self.lease.total_seconds() / 2:
+                outcomes.append(
+                    (row, Outcome(retry_in=0, counted=False, error="put back: a slow round"), False)
+                )
+                continue
+            outcomes.append(self._outcome(row, calls[row.id]))
+        self._record(outcomes)
+        return len(claimed)
+
+    def _claim(self, ids: Iterable[int] | None) -> list[OutboxRow]:
         now = self.clock()
         with self.db.transaction() as conn:
-            claimed = outbox.claim(conn, now=now, lease_until=now + self.lease, limit=self.batch, ids=ids)
-        for row in claimed:
-            self._deliver(row)
-        return len(claimed)
+            return outbox.claim(conn, now=now, lease_until=now + self.lease, limit=self.batch, ids=ids)
+
+    def _render(self, rows: list[OutboxRow]) -> dict[int, Call | None | Exception]:
+        """Each row's call (None: nothing to send), or what stopped it, read in one transaction."""
+        out: dict[int, Call | None | Exception] = {}
+        context = self._slack_context()
+        with self.db.transaction(read_only=True) as conn:
+            for row in rows:
+                try:
+                    out[row.id] = messages.render(conn, row, context)
+                except Exception as err:
+                    out[row.id] = err
+        return out
 
     def deliver_until_done(self, ids: list[int], *, timeout: float = 60.0) -> list[OutboxRow]:
         """Send these messages (``jobs run``, ``outbox retry``), waiting out retries, until
@@ -136,21 +165,28 @@ class Sender:
             wait = 0.2 if soonest is None else (soonest - self.clock()).total_seconds()
             time.sleep(min(max(wait, 0.01), max(0.0, deadline - time.monotonic())))
 
-    def _deliver(self, row: OutboxRow) -> None:
-        skipped = False
+    def _outcome(self, row: OutboxRow, call: Call | None | Exception) -> tuple[OutboxRow, Outcome, bool]:
+        """(row, what became of it, whether it was skipped: nothing to send any more)."""
+        if call is None:
+            return row, Outcome(error="nothing to send any more"), True
+        if isinstance(call, Later):
+            return row, Outcome(retry_in=call.seconds, counted=False, error=str(call)), False
+        if isinstance(call, Exception):  # a renderer's bug or a database hiccup: retried, logged
+            logger.error("outbox message %s (%s) could not be rendered", row.id, row.key, exc_info=call)
+            return (
+                row,
+                Outcome(retry_in=self.policy.delay(row.attempts), error=f"{type(call).__name__}: {call}"),
+                False,
+            )
         try:
-            with self.db.transaction(read_only=True) as conn:
-                call = messages.render(conn, row, self._slack_context())
-            if call is None:
-                skipped, outcome = True, Outcome(error="nothing to send any more")
-            else:
-                outcome = self._send(row, call)
-        except Later as later:
-            outcome = Outcome(retry_in=later.seconds, counted=False, error=str(later))
-        except Exception as err:  # a renderer's bug or a database hiccup: retried, logged
+            return row, self._send(row, call), False
+        except Exception as err:
             logger.exception("outbox message %s (%s) could not be sent", row.id, row.key)
-            outcome = Outcome(retry_in=self.policy.delay(row.attempts), error=f"{type(err).__name__}: {err}")
-        self._record(row, outcome, skipped=skipped)
+            return (
+                row,
+                Outcome(retry_in=self.policy.delay(row.attempts), uncertain=call.post, error=str(err)),
+                False,
+            )
 
     def _send(self, row: OutboxRow, call: Call) -> Outcome:
         channel = row.channel
@@ -195,24 +231,27 @@ class Sender:
         uncertain = status >= 500 or error in MAYBE_POSTED
         return Outcome(retry_in=self.policy.delay(row.attempts), uncertain=uncertain, error=error)
 
-    def _record(self, row: OutboxRow, outcome: Outcome, *, skipped: bool = False) -> None:
+    def _record(self, outcomes: list[tuple[OutboxRow, Outcome, bool]]) -> None:
         now = self.clock()
+        sent = [(row.id, o.channel, o.ts) for row, o, _skipped in outcomes if o.sent]
         with self.db.transaction() as conn:
             # A record lost in a crash leaves the row claimed: the next claim looks for the
             # message before sending it again, so the commit need not wait for the disk.
             outbox.synchronous_commit_off(conn)
-            if outcome.sent:
-                outbox.record_sent(conn, [(row.id, outcome.channel, outcome.ts)], now=now)
-            elif skipped:
-                outbox.record_final(conn, row.id, status=OutboxStatus.SKIPPED, error=outcome.error)
-            elif outcome.retry_in is None or (outcome.counted and row.attempts >= self.policy.attempts):
-                logger.warning("outbox message %s (%s) failed: %s", row.id, row.key, outcome.error)
-                outbox.record_final(conn, row.id, status=OutboxStatus.FAILED, error=outcome.error)
-            else:
-                outbox.record_retry(
-                    conn, row.id, error=outcome.error, due_at=now + timedelta(seconds=outcome.retry_in),
-                    uncertain=row.uncertain or outcome.uncertain, count=outcome.counted,
-                )  # fmt: skip
+            outbox.record_sent(conn, sent, now=now)
+            for row, outcome, skipped in outcomes:
+                if outcome.sent:
+                    continue
+                if skipped:
+                    outbox.record_final(conn, row.id, status=OutboxStatus.SKIPPED, error=outcome.error)
+                elif outcome.retry_in is None or (outcome.counted and row.attempts >= self.policy.attempts):
+                    logger.warning("outbox message %s (%s) failed: %s", row.id, row.key, outcome.error)
+                    outbox.record_final(conn, row.id, status=OutboxStatus.FAILED, error=outcome.error)
+                else:
+                    outbox.record_retry(
+                        conn, row.id, error=outcome.error, due_at=now + timedelta(seconds=outcome.retry_in),
+                        uncertain=row.uncertain or outcome.uncertain, count=outcome.counted,
+                    )  # fmt: skip
 
     def _dm_channel(self, row: OutboxRow) -> str:
         if not row.user_id:

@@ -53,7 +53,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
         sa.UniqueConstraint("key", name=op.f("uq_outbox_key")),
     )
-    op.create_index("ix_outbox_due", "outbox", ["status", "due_at"], unique=False)
+    op.create_index("ix_outbox_due", "outbox", ["status", "due_at", "id"], unique=False)
     op.create_table(
         "job_runs",
         sa.Column("id", sa.Integer(), nullable=False),
