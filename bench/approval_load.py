@@ -34,8 +34,8 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from bot.services import approvals  # noqa: E402
 from bot.services.importer import import_yaml  # noqa: E402
-from storage import rows  # noqa: E402
-from storage.db import make_engine, make_sessionmaker, normalize_url, write_scope  # noqa: E402
+from storage import people  # noqa: E402
+from storage.db import Database, make_engine, normalize_url  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import TimeEntry  # noqa: E402
 
@@ -47,11 +47,11 @@ def seed(url: str, entries: int, *, first_day: date = date(2026, 11, 16)) -> int
     """The example firm, draft entries for the member in one week, submitted: the submission id."""
     engine = make_engine(url)
     upgrade(engine)
-    sessions = make_sessionmaker(engine)
-    with write_scope(sessions) as conn:
+    db = Database(engine)
+    with db.transaction() as conn:
         import_yaml(conn, FIRM, now=NOW)
-    with write_scope(sessions) as conn:
-        member = rows.person(conn, "U0MEMBER")
+    with db.transaction() as conn:
+        member = people.person(conn, "U0MEMBER")
         assert member is not None
         project = conn.execute(text("SELECT id FROM projects WHERE code = 'ACME-WEB'")).scalar_one()
         conn.execute(insert(TimeEntry), [{
@@ -71,16 +71,16 @@ def time_decisions(url: str, samples: int) -> list[float]:
     fresh process compiles them on first use)."""
     warm_up = seed(url, 5, first_day=date(2026, 1, 5))
     submissions = [seed(url, 500, first_day=date(2026, 1, 12) + timedelta(weeks=k)) for k in range(samples)]
-    sessions = make_sessionmaker(make_engine(url))
-    with write_scope(sessions) as conn:
-        partner = rows.person(conn, "U0PARTNER")
+    db = Database(make_engine(url))
+    with db.transaction() as conn:
+        partner = people.person(conn, "U0PARTNER")
     assert partner is not None
-    with write_scope(sessions) as conn:
+    with db.transaction() as conn:
         approvals.decide(conn, warm_up, partner, approve=True, now=NOW)
     times = []
     for submission_id in submissions:
         started = time.perf_counter()
-        with write_scope(sessions) as conn:
+        with db.transaction() as conn:
             decision = approvals.decide(
                 conn, submission_id, partner, approve=True, now=NOW + timedelta(hours=1)
             )

@@ -269,3 +269,20 @@ def test_view_all_pages_list_every_entry_within_modal_limits() -> None:
         nav = [e["text"]["text"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
         assert ("Next ›" in nav) == (page < pages(overview) - 1) and ("‹ Previous" in nav) == (page > 0)
     assert pages(overview) == 10 and seen == 500
+
+
+def test_a_reminder_of_hundreds_of_waiting_submissions_fits_one_message() -> None:
+    from bot.services.reminders import PendingItem, PendingReminder
+    from bot.views.reminders import pending_approvals
+
+    items = [
+        PendingItem(i, "U" + "X" * 30, date(2026, 11, 16), date(2026, 11, 22), 500, 10**6, 9)
+        for i in range(300)
+    ]
+    reminder = PendingReminder("U2", date(2026, 12, 2), items)
+    for n in (1, 40, 300):
+        message = pending_approvals(
+            reminder, [(i, "https://x.slack.com/archives/D1/p1" + "9" * 200) for i in items[:n]]
+        )
+        check_message(message)
+        assert ("…and 260 more" in str(message["blocks"])) == (n == 300)
