@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.sql import ClauseElement
@@ -136,3 +136,22 @@ def unpack(row: tuple[Any, ...], *types: Any) -> tuple[Any, ...]:
         out.append(None if all(v is None for v in part) else row_type(*part))
         start += width
     return tuple(out)
+
+
+def insert_new(
+    model: Any, names: tuple[str, ...], key: tuple[Any, ...], returning: Any
+) -> dict[str, Prepared]:
+    """Per dialect, an INSERT of these columns (each a bind of its own name) that writes
+    nothing when a row with the same unique ``key`` exists, returning ``returning`` (None
+    then): the database, not a read before the write, decides who was first."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return {
+        module.dialect.name: Prepared(
+            module.insert(model)
+            .values({n: bindparam(n) for n in names})
+            .on_conflict_do_nothing(index_elements=list(key))
+            .returning(returning)
+        )
+        for module in (sqlite, postgresql)
+    }

@@ -6,11 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql as postgresql_dialect
-from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy import Connection, func, insert, select, update
 
-from storage.fast import cols
+from storage.fast import cols, insert_new
 from storage.models import JobRun
 
 
@@ -29,13 +27,7 @@ class RunRow:
 
 
 _VALUES = ("job", "tick", "at", "manual", "runner", "started_at", "outcome", "detail")
-_CLAIM = {
-    name: module.insert(JobRun)
-    .values({n: bindparam(n) for n in _VALUES})
-    .on_conflict_do_nothing(index_elements=[JobRun.job, JobRun.tick])
-    .returning(JobRun.id)
-    for name, module in (("sqlite", sqlite_dialect), ("postgresql", postgresql_dialect))
-}
+_CLAIM = insert_new(JobRun, _VALUES, (JobRun.job, JobRun.tick), JobRun.id)
 
 
 def begin_run(
@@ -54,7 +46,7 @@ def begin_run(
               "outcome": "running", "detail": ""}  # fmt: skip
     if tick is None:
         return int(conn.execute(insert(JobRun).values(params).returning(JobRun.id)).scalar_one())
-    found = conn.execute(_CLAIM[conn.dialect.name], params).scalar()
+    found = _CLAIM[conn.dialect.name].scalar(conn, params)
     return None if found is None else int(found)
 
 

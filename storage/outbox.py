@@ -17,11 +17,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, case, func, select, text, update
-from sqlalchemy.dialects import postgresql as postgresql_dialect
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from storage.db import on_commit
-from storage.fast import Prepared, cols
+from storage.fast import Prepared, cols, insert_new
 from storage.models import OutboxMessage, OutboxStatus
 from storage.models.base import UTCDateTime
 
@@ -46,32 +44,9 @@ class OutboxRow:
 
 
 _COLUMNS = cols(OutboxRow, OutboxMessage)
-_INSERT = {
-    name: Prepared(
-        module.insert(OutboxMessage)
-        .values(
-            {
-                n: bindparam(n)
-                for n in (
-                    "key",
-                    "kind",
-                    "user_id",
-                    "channel",
-                    "payload",
-                    "status",
-                    "attempts",
-                    "due_at",
-                    "uncertain",
-                    "last_error",
-                    "created_at",
-                )
-            }
-        )  # fmt: skip
-        .on_conflict_do_nothing(index_elements=[OutboxMessage.key])
-        .returning(OutboxMessage.id)
-    )
-    for name, module in (("sqlite", sqlite_dialect), ("postgresql", postgresql_dialect))
-}
+_VALUES = ("key", "kind", "user_id", "channel", "payload", "status", "attempts", "due_at", "uncertain",
+           "last_error", "created_at")  # fmt: skip
+_INSERT = insert_new(OutboxMessage, _VALUES, (OutboxMessage.key,), OutboxMessage.id)
 _M = OutboxMessage
 # Two index-friendly sets (ix_outbox_due is status, due_at, id): what falls due, in order,
 # and the few claims whose sender stopped.

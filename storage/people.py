@@ -12,10 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, literal, select, update
-from sqlalchemy.dialects import postgresql as postgresql_dialect
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from storage.fast import Prepared, cols
+from storage.fast import Prepared, cols, insert_new
 from storage.models import Person, Role, Workspace
 
 DEFAULT_MAX_ENTRY_HOURS = 24
@@ -65,15 +63,7 @@ _REGISTER_VALUES = (
 )  # fmt: skip
 # Registration is one statement that two first requests can race: the unique key on
 # slack_id decides, the loser inserts nothing and reads the winner's row.
-_REGISTER = {
-    name: Prepared(
-        module.insert(Person)
-        .values({n: bindparam(n) for n in _REGISTER_VALUES})
-        .on_conflict_do_nothing(index_elements=[Person.slack_id])
-        .returning(Person.id)
-    )
-    for name, module in (("sqlite", sqlite_dialect), ("postgresql", postgresql_dialect))
-}
+_REGISTER = insert_new(Person, _REGISTER_VALUES, (Person.slack_id,), Person.id)
 _UNSYNCED = select(Person.slack_id).where(Person.profile_synced_at.is_(None)).order_by(Person.id)
 
 

@@ -7,11 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select
-from sqlalchemy.dialects import postgresql as postgresql_dialect
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from storage.catalog import PROJECT_COLUMNS, TASK_COLUMNS, ProjectRow, TaskRow
-from storage.fast import Prepared, cols, unpack
+from storage.fast import Prepared, cols, insert_new, unpack
 from storage.models import Project, RunningTimer, Task
 
 
@@ -45,15 +43,7 @@ _TAKE = Prepared(
 )
 # A timer started only if none runs (the unique key on person_id decides): the common start
 # is one statement; when one runs, the caller saves it first.
-_START_IF_IDLE = {
-    name: Prepared(
-        module.insert(RunningTimer)
-        .values({n: bindparam(n) for n in _VALUES})
-        .on_conflict_do_nothing(index_elements=[RunningTimer.person_id])
-        .returning(RunningTimer.id)
-    )
-    for name, module in (("sqlite", sqlite_dialect), ("postgresql", postgresql_dialect))
-}
+_START_IF_IDLE = insert_new(RunningTimer, _VALUES, (RunningTimer.person_id,), RunningTimer.id)
 _ALL_RUNNING = select(*_TIMER_COLUMNS).order_by(RunningTimer.id)
 
 

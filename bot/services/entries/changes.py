@@ -70,14 +70,7 @@ def create(
 ) -> Saved:
     """A new entry made by hand (``/track log``, the form). ``problems``: what the surface
     found wrong with its own inputs (a duration it could not read), refused with the rest."""
-    project, task, work_type, found = _resolve(conn, draft, existing=None)
-    found += _timing(draft, person, now=now, closed=periods.closed_among(conn, *_days(draft)))
-    if project is not None:
-        found += _complete(conn, project, draft)
-    found = _merge(problems, found, draft)
-    if found:
-        raise Invalid(found)
-    assert project is not None
+    project, task, work_type = _checked(conn, person, draft, existing=None, now=now, problems=problems)
     entry = store.insert_entry(
         conn, person_id=person.id, values=_content(draft, project, task, work_type), source=source, now=now
     )
@@ -97,16 +90,7 @@ def edit(
 ) -> Saved:
     """New content for one of the person's own editable entries."""
     existing = own_entry(conn, person, entry_id, for_update=True, expected_version=expected_version)
-    project, task, work_type, found = _resolve(conn, draft, existing=existing)
-    closed = periods.closed_among(conn, existing.date, *_days(draft))
-    found += rules.closed_month(existing.date, closed)
-    found += _timing(draft, person, now=now, closed=closed)
-    if project is not None:
-        found += _complete(conn, project, draft)
-    found = _merge(problems, found, draft)
-    if found:
-        raise Invalid(found)
-    assert project is not None
+    project, task, work_type = _checked(conn, person, draft, existing=existing, now=now, problems=problems)
     entry = store.update_entry(conn, existing.id, values=_content(draft, project, task, work_type), now=now)
     audit.record(conn, entry_id=entry.id, actor=person.slack_id, action="edit", now=now, before=existing,
                  after=entry)  # fmt: skip
@@ -190,6 +174,31 @@ def own_entry(
 
 def last_entry(conn: Connection, person: PersonRow) -> EntryRow | None:
     return store.last_entry(conn, person.id)
+
+
+def _checked(
+    conn: Connection,
+    person: PersonRow,
+    draft: Draft,
+    *,
+    existing: EntryRow | None,
+    now: datetime,
+    problems: list[Violation] | None,
+) -> tuple[ProjectRow, TaskRow | None, WorkTypeRow | None]:
+    """The draft's project, task and work type, once every rule holds for a change made by
+    hand (and, for an edit, for the entry as it was: its month must be open too)."""
+    project, task, work_type, found = _resolve(conn, draft, existing=existing)
+    closed = periods.closed_among(conn, *_days(draft), *((existing.date,) if existing else ()))
+    if existing is not None:
+        found += rules.closed_month(existing.date, closed)
+    found += _timing(draft, person, now=now, closed=closed)
+    if project is not None:
+        found += _complete(conn, project, draft)
+    found = _merge(problems, found, draft)
+    if found:
+        raise Invalid(found)
+    assert project is not None
+    return project, task, work_type
 
 
 def _resolve(
