@@ -14,6 +14,7 @@ from bot import ids, metadata
 from bot.context import Deps
 from bot.errors import Refused
 from bot.notify import HOME_DELAY_IN_VIEW, home_changed, open_view
+from bot.profiles import refresh_person
 from bot.services import entries, people, timers
 from bot.services.clock import format_hours
 from bot.services.entries import Invalid
@@ -47,9 +48,11 @@ def open_form(
 ) -> None:
     """Build the modal the request names and open it; a refusal opens as a message instead."""
     now = deps.clock()
+    newcomer = False
     try:
         with deps.db.transaction() as conn:
             person = people.get_or_register(conn, user_id, now=now)
+            newcomer = people.needs_profile(person)
             seal: dict[str, Any] = {"u": user_id}
             if request.kind in ("entry", "start"):
                 defaults = entry_form.new_defaults(conn, person, now=now, description=description)
@@ -84,6 +87,8 @@ def open_form(
         else:
             view = views.done_modal("Punchcard", f":warning: {refusals.explain(err)}")
     open_view(client, trigger_id, view)
+    if newcomer:  # registered just now (a shortcut or a Home button came first): their profile
+        refresh_person(deps, client, user_id)
 
 
 def register(app: App, deps: Deps) -> None:
