@@ -172,15 +172,16 @@ def _period(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _rates_explain(settings: Settings, entry_id: int) -> int:
-    from bot.services import billing
+    from bot.services import pricing
+    from bot.views import rates
     from storage.db import make_sessionmaker, read_scope
 
     engine = _engine(settings)
     with read_scope(make_sessionmaker(engine)) as conn:
-        explanation = billing.explain(conn, entry_id)
+        explanation = pricing.explain(conn, entry_id)
     if explanation is None:
         raise UserError(f"no entry {entry_id}")
-    print(explanation.render())
+    print(rates.explanation_text(explanation))
     return 0
 
 

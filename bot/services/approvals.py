@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from bot.errors import UserError
-from bot.services import audit, billing, policy
+from bot.services import audit, policy
+from bot.services.freeze import freeze
 from storage import rows
 from storage.models import (
     Client,
@@ -246,7 +247,7 @@ def decide(
         conn.execute(update(Submission).where(Submission.id == submission_id).values(status=final))
     comment = reason.strip()
     if approve:  # prices frozen (the rate in force now, from now on) with the status, in one UPDATE
-        billing.freeze(conn, submission_id=submission_id, status=new_status, now=now)
+        freeze(conn, submission_id=submission_id, status=new_status, now=now)
     # One UPDATE and one batched INSERT, whatever the size: 500 entries and their 500
     # records commit together in milliseconds (bench/approval_load.py).
     conn.execute(_DECIDE_ENTRIES.values(status=new_status, updated_at=now), {"b_submission": submission_id})
@@ -312,7 +313,7 @@ def decide_entry(
     entry = EntryRow(*tuple(found))
     new_status = EntryStatus.APPROVED if approve else EntryStatus.REJECTED
     if approve:  # priced first, while still submitted (approved prices are locked); status kept
-        billing.freeze(conn, [entry_id], submission_id=submission_id, now=now)
+        freeze(conn, [entry_id], submission_id=submission_id, now=now)
     # The claim: a conditional UPDATE, so the entry is decided exactly once.
     claimed = conn.execute(
         update(TimeEntry)

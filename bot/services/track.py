@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from bot import parsing
 from bot.errors import UserError
-from bot.services import approvals, audit, billing, catalog, entries, entry_form, reports, timers
+from bot.services import approvals, audit, catalog, entries, entry_form, pricing, reports, timers
 from bot.services.timers import Running, SavedEntry, Started
+from bot.views import rates
 from storage.models import Role, TimeEntry
 from storage.rows import EntryRow, PersonRow, ProjectRow, TaskRow, WorkTypeRow
 
@@ -150,10 +151,10 @@ def _explain_rate(conn: Connection, person: PersonRow, entry_id: int | None) -> 
     if entry_id is None:
         with Session(bind=conn) as session:
             entry_id = entry_form.last_entry(session, person).id
-    explanation = billing.explain(conn, entry_id)
+    explanation = pricing.explain(conn, entry_id)
     if explanation is None:
         raise UserError(f"There is no entry {entry_id}.")
-    return RateAnswer(explanation.render())
+    return RateAnswer(rates.explanation_text(explanation))
 
 
 def _audit(conn: Connection, person: PersonRow, entry_id: int | None) -> RateAnswer:

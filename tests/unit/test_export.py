@@ -84,7 +84,7 @@ def test_back_dated_rate_change_moves_drafts_but_not_approved_entries(
 ) -> None:
     from sqlalchemy import update
 
-    from bot.services import billing
+    from bot.services.freeze import freeze
     from bot.services.importer import import_yaml
     from storage.models import EntryStatus, TimeEntry
     from tests.conftest import FIRM_YAML
@@ -93,7 +93,7 @@ def test_back_dated_rate_change_moves_drafts_but_not_approved_entries(
     run(sessions, "log 1h acme Build draft one on monday", clock())
     with session_scope(sessions) as s:
         approved = s.scalars(select(TimeEntry).where(TimeEntry.description == "approved one")).one()
-        assert billing.freeze(s.connection(), [approved.id]) == 1
+        assert freeze(s.connection(), [approved.id], now=clock()) == 1
         s.execute(update(TimeEntry).where(TimeEntry.id == approved.id).values(status=EntryStatus.APPROVED))
     with session_scope(sessions) as s:  # a back-dated person-on-project rate
         import_yaml(
@@ -134,8 +134,9 @@ def test_batch_pricing_agrees_with_entry_by_entry_pricing(
     import random
     from decimal import Decimal
 
-    from bot.services import billing
+    from bot.services import pricing
     from bot.services.importer import import_yaml
+    from storage import prices
     from tests.conftest import FIRM_YAML
 
     rates = """
@@ -166,12 +167,12 @@ rates:
         )
     with session_scope(sessions) as s:
         conn = s.connection()
-        pricer = billing.Pricer.load(conn)
-        single = {f.id: pricer.price(f) for f in billing.facts(conn)}
-        batch = {line.entry_id: line for line in billing.price_batch(conn)}
+        pricer = pricing.Pricer.load(conn)
+        single = {f.id: pricer.price(f) for f in prices.facts(conn)}
+        batch = {line[0]: line for line in pricing.price_batch(conn)}
     assert single.keys() == batch.keys() and len(batch) == 60
     for entry_id, price in single.items():
-        line = batch[entry_id]
-        assert line.billed_seconds == price.billed_seconds
-        assert line.rate == price.rate
-        assert (None if line.amount_minor is None else Decimal(line.amount_minor).scaleb(-2)) == price.amount
+        _, billed_seconds, rate, amount_minor, _, _ = batch[entry_id]
+        assert billed_seconds == price.billed_seconds
+        assert rate == price.rate
+        assert (None if amount_minor is None else Decimal(amount_minor).scaleb(-2)) == price.amount
