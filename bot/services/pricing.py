@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -101,19 +101,16 @@ class Price:
 Line = tuple[int, int, Decimal | None, int | None, str, Decimal | None]
 
 
-class _Combination(NamedTuple):
-    """What pricing one person's time on a client, project and task needs, computed once."""
-
-    currency: str
-    step: int  # the client's Rounder
-    bias: int
-    least: int
-    per_unit: int  # minor units to the currency unit
-    days: tuple[int, ...]  # the bill rate timeline
-    rates: tuple[Decimal, ...]
-    scaled: tuple[int, ...]  # the rates in ten-thousandths, times per_unit
-    cost_days: tuple[int, ...]  # the cost rate timeline
-    cost_rates: tuple[Decimal, ...]
+# What pricing one person's time on a client, project and task needs, computed once:
+# (currency, step, bias, least, per_unit, days, rates, scaled, cost_days, cost_rates): the
+# client's currency, Rounder and minor units per unit; the bill rate timeline (days, rates,
+# and the rates in ten-thousandths times per_unit); the cost rate timeline (days, rates), empty
+# unless costs are asked for. A plain tuple: the batch unpacks one per entry, and a
+# NamedTuple unpacks at a third of the speed.
+_Combination = tuple[
+    str, int, int, int, int, tuple[int, ...], tuple[Decimal, ...], tuple[int, ...], tuple[int, ...],
+    tuple[Decimal, ...],
+]  # fmt: skip
 
 
 class Pricer:
@@ -209,10 +206,10 @@ class Pricer:
         found = self._shared.get(shared)
         if found is None:
             per_unit = 10 ** digits(terms.currency)
-            found = self._shared[shared] = _Combination(
-                terms.currency, *terms.rounder, per_unit,
-                bill.days, bill.rates, tuple(units * per_unit for units in bill.units), cost.days, cost.rates,
-            )  # fmt: skip
+            step, bias, least = terms.rounder
+            scaled = tuple(units * per_unit for units in bill.units)
+            found = self._shared[shared] = (terms.currency, step, bias, least, per_unit,
+                                            bill.days, bill.rates, scaled, cost.days, cost.rates)  # fmt: skip
         self._combinations[with_cost][(fact.person_id, client, fact.project_id, fact.task_id)] = found
         return found
 
