@@ -14,7 +14,7 @@ read back other than through RETURNING.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -100,6 +100,16 @@ class Prepared:
                 values[i] = process(values[i])
             out.append(tuple(values))
         return out
+
+    def stream(self, conn: Connection, params: Mapping[str, Any] | None = None) -> Iterator[tuple[Any, ...]]:
+        """The rows one at a time, as the driver gives them, for reading more rows than fit
+        in memory. Only for statements whose columns need no conversion (integers, strings):
+        refused otherwise, as its rows would differ from :meth:`rows`. The cursor closes
+        when the iterator is exhausted or dropped."""
+        if any(self._plan(conn.dialect).results):
+            raise ArgumentError(f"stream() would skip converting the columns of {self.statement}")
+        cursor, _plan = self._cursor(conn, params or {})
+        return iter(cursor)
 
     def first(self, conn: Connection, params: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
         found = self.rows(conn, params)

@@ -72,27 +72,26 @@ def period(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def rates_explain(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.services import billing
+    from bot.services import pricing
+    from bot.views import rates
 
     db = database(settings)
     with db.transaction(read_only=True) as conn:
-        explanation = billing.explain(conn, args.entry)
+        explanation = pricing.explain(conn, args.entry)
     if explanation is None:
         raise UserError(f"no entry {args.entry}")
-    print(explanation.render())
+    print(rates.explanation_text(explanation))
     return 0
 
 
 def export(settings: Settings, args: argparse.Namespace) -> int:
-    from sqlalchemy.orm import Session
-
     from bot.services import export as exporter
 
     db = database(settings)
     # Read-only: on SQLite an export runs beside the bot instead of holding its write lock.
-    with db.transaction(read_only=True) as conn, Session(bind=conn) as session:
+    with db.transaction(read_only=True) as conn:
         data = exporter.rows(
-            session, first=args.first, last=args.last, client=args.client, person=args.person,
+            conn, first=args.first, last=args.last, client=args.client, person=args.person,
             with_cost=args.with_cost,
         )  # fmt: skip
         exporter.write_csv(sys.stdout, data, with_cost=args.with_cost)

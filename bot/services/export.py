@@ -8,13 +8,13 @@ from datetime import date
 from decimal import Decimal
 from typing import TextIO
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
-from bot.errors import UserError
-from bot.services.billing import EntryFacts, Pricer
+from bot.errors import Refused
 from bot.services.clock import format_decimal_hours
-from bot.services.pricing import money
-from storage import queries
+from bot.services.money import cost_amount, from_minor, plain_rate, shown_hours
+from bot.services.pricing import Pricer
+from storage import export as stored
 
 HEADER = [
     "date", "person", "client", "project", "task", "description", "work_type", "hours", "raw_hours",
@@ -28,7 +28,7 @@ def header(*, with_cost: bool = False) -> list[str]:
 
 
 def rows(
-    session: Session,
+    conn: Connection,
     *,
     first: date | None = None,
     last: date | None = None,
@@ -36,65 +36,43 @@ def rows(
     person: str | None = None,
     with_cost: bool = False,
 ) -> Iterator[list[str]]:
-    """``hours`` is the billed time (increments, rounding, minimum), ``raw_hours`` the measured."""
+    """``hours`` is the billed time (increments, rounding, minimum), ``raw_hours`` the measured.
+
+    Priced by the batch pricer."""
     if first and last and first > last:
-        raise UserError(f"--from {first} is after --to {last}")
-    if client is not None and queries.client_named(session, client) is None:
-        raise UserError(f"no client named {client!r}")
-    pricer = Pricer.load(session.connection())
-    for entry, who, cl, project, task, work_type in queries.export_rows(
-        session, first=first, last=last, client_name=client, person_slack_id=person
-    ):
-        price = pricer.price(
-            EntryFacts(
-                entry.id,
-                entry.person_id,
-                cl.id,
-                project.id,
-                entry.task_id,
-                entry.date,
-                entry.duration_seconds,
-                entry.billable,
-                project.billing_type,
-                entry.status,
-                entry.billed_seconds,
-                entry.rate,
-                entry.amount,
-                entry.cost_rate,
-                entry.rate_rule,
-            )  # fmt: skip
-        )
-        row = [
-            entry.date.isoformat(),  # the day in the person's timezone, fixed when tracked
-            who.slack_id,
-            cl.name,
-            project.code,
-            task.name if task else "",
-            entry.description,
-            work_type.name if work_type else "",
-            f"{price.hours:.2f}",
-            format_decimal_hours(entry.duration_seconds),
-            "true" if entry.billable else "false",
-            _rate(price.rate),
-            "" if price.amount is None else f"{money(price.amount, price.currency):f}",
-            price.currency,
-            entry.status.value,
+        raise Refused("period_reversed", first=first, last=last)
+    if client is not None and not stored.client_exists(conn, client):
+        raise Refused("no_client", name=client)
+    found = stored.rows(conn, first=first, last=last, client_name=client, person_slack_id=person)
+    lines = Pricer.load(conn).lines([row.facts for row in found], with_cost=with_cost)
+    for row, (_, billed, rate, amount, currency, cost_rate) in zip(found, lines, strict=True):
+        facts = row.facts
+        out = [
+            date.fromordinal(facts.day).isoformat(),  # the day in the person's timezone, fixed when tracked
+            row.person,
+            row.client,
+            row.project,
+            row.task or "",
+            row.description,
+            row.work_type or "",
+            f"{shown_hours(billed):.2f}",
+            format_decimal_hours(facts.raw_seconds),
+            "true" if facts.billable else "false",
+            _rate(rate),
+            "" if amount is None else f"{from_minor(amount, currency):f}",
+            currency,
+            facts.status,
             "",  # invoice: set by the invoicing issue
         ]
         if with_cost:
-            cost = None
-            if price.cost_rate is not None:  # cost is on the measured time, not the billed
-                cost = money(Decimal(entry.duration_seconds) / 3600 * price.cost_rate, price.currency)
-            row += [_rate(price.cost_rate), "" if cost is None else f"{cost:f}"]
-        yield row
+            # Cost is on the measured time, not the billed.
+            cost = None if cost_rate is None else cost_amount(facts.raw_seconds, cost_rate, currency)
+            out += [_rate(cost_rate), "" if cost is None else f"{cost:f}"]
+        yield out
 
 
 def _rate(rate: Decimal | None) -> str:
-    """Rates keep up to 4 decimals; trailing zeros past the cents are dropped (250.00, 312.5625)."""
-    if rate is None:
-        return ""
-    two = rate.quantize(Decimal("0.01"))
-    return f"{two:f}" if two == rate else f"{rate.normalize():f}"
+    return "" if rate is None else plain_rate(rate)
 
 
 def write_csv(out: TextIO, data: Iterator[list[str]], *, with_cost: bool = False) -> int:

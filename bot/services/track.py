@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from bot import parsing
 from bot.errors import Refused
-from bot.services import approvals, audit, billing, catalog, entries, reports, timers
+from bot.services import approvals, audit, catalog, entries, pricing, reports, timers
 from bot.services.entries import Saved
 from bot.services.timers import Discarded, Running, Started
 from storage.audit import AuditRow
@@ -50,7 +50,7 @@ class FormRequest:
 
 @dataclass(frozen=True)
 class RateAnswer:
-    explanation: billing.Explanation
+    explanation: pricing.Explanation
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def _explain_rate(conn: Connection, person: PersonRow, entry_id: int | None) -> 
         if last is None:
             raise Refused("no_entries_yet")
         entry_id = last.id
-    explanation = billing.explain(conn, entry_id)
+    explanation = pricing.explain(conn, entry_id)
     if explanation is None:
         raise Refused("no_entry", entry=entry_id)
     return RateAnswer(explanation)

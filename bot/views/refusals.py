@@ -32,6 +32,8 @@ _TEXT = {
     "form_of_someone_else": "This form was opened by someone else, so nothing was saved.",
     "no_such_form": "That form does not exist.",
     "project_closed": "That project is closed; pick another one.",
+    "period_reversed": "--from {first} is after --to {last}",
+    "no_client": "no client named {name!r}",
 }
 _VERB = {"partial": "decided"}  # else the status itself: approved, rejected
 

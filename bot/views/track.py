@@ -24,6 +24,7 @@ from bot.services.track import (
     WaitingList,
 )
 from bot.views import audit as audit_views
+from bot.views import rates
 from bot.views import rules as rule_views
 from bot.views.blocks import Block, context, escape, message, section
 from storage.catalog import ProjectRow, TaskRow
@@ -89,7 +90,7 @@ def render(person: PersonRow, result: Result) -> Message:
 
             return waiting_list(waiting)
         case RateAnswer(explanation=explanation):
-            text = explanation.render()
+            text = rates.explanation_text(explanation)
             return message(text, [section(escape(text))])
         case History(entry_id=entry_id, records=records):
             text = f"History of entry {entry_id}:\n" + audit_views.render(records)

@@ -154,7 +154,7 @@ class RateKind(StrEnum):
 
 
 class Rate(Timestamps, Base):
-    """An effective-dated rate at one level (see bot.services.pricing.RateLevel).
+    """An effective-dated rate at one level (see bot.services.rate_book.RateLevel).
 
     The level says which of person, client, project and task are set; a rate applies from
     ``effective_from`` until a later rate of the same level and keys takes over.

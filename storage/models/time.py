@@ -59,7 +59,7 @@ class TimeEntry(Timestamps, Base):
     source: Mapped[EntrySource] = mapped_column(
         str_enum(EntrySource, "entry_source"), default=EntrySource.MANUAL
     )
-    # Frozen at approval (bot.services.billing.freeze): later rate changes never move them.
+    # Frozen at approval (bot.services.freeze): later rate changes never move them.
     # NULL while the entry is a draft: drafts are priced live from the rate book.
     billed_seconds: Mapped[int | None] = mapped_column(Integer)
     rate: Mapped[Decimal | None] = mapped_column(Money())

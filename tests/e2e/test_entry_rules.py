@@ -139,10 +139,7 @@ def test_an_invalid_entry_gets_the_same_rules_words_on_every_surface(
 def exported(app: RunningApp) -> list[dict[str, str]]:
     out = io.StringIO()
     with app.db.transaction(read_only=True) as conn:
-        from sqlalchemy.orm import Session
-
-        with Session(bind=conn) as session:
-            write_csv(out, rows(session))
+        write_csv(out, rows(conn))
     return list(csv.DictReader(io.StringIO(out.getvalue())))
 
 

@@ -119,7 +119,7 @@ def test_a_stop_click_by_someone_else_stops_only_their_own_timer(firm: None, run
 def test_someone_new_opening_home_sees_the_welcome_and_is_not_registered(
     firm: None, running_app: RunningApp
 ) -> None:
-    from storage import queries
+    from tests import orm as queries
 
     send_event(running_app, {"type": "app_home_opened", "user": "U0STRANGER", "channel": "D1", "tab": "home"})
     view = running_app.fake.wait_for("views.publish")[-1].params["view"]

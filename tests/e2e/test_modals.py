@@ -55,7 +55,7 @@ def entries(app: RunningApp) -> list[TimeEntry]:
 
 
 def acme_id(app: RunningApp) -> int:
-    from storage import queries
+    from tests import orm as queries
 
     with session_scope(app.sessions) as s:
         return queries.project_by_code(s, "ACME-WEB").id
@@ -310,7 +310,7 @@ def test_projects_with_over_100_tasks_get_task_type_ahead(firm: None, running_ap
             now=app.clock(),
         )
     with session_scope(app.sessions) as s:
-        from storage import queries
+        from tests import orm as queries
 
         big = queries.project_by_code(s, "BIG").id
     app.track("new")

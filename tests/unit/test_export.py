@@ -5,9 +5,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.errors import UserError
 from bot.services import export
-from tests.conftest import Clock, session_scope, write_scope
+from tests.conftest import Clock, read_scope, session_scope, write_scope
 from tests.unit.test_timers import run
 
 HEADER = "date,person,client,project,task,description,work_type,hours,raw_hours,billable,rate,amount,currency,status,invoice"
@@ -15,8 +14,8 @@ HEADER = "date,person,client,project,task,description,work_type,hours,raw_hours,
 
 def export_csv(sessions: sessionmaker[Session], **kwargs: object) -> list[dict[str, str]]:
     out = io.StringIO()
-    with session_scope(sessions) as s:
-        export.write_csv(out, export.rows(s, **kwargs), with_cost=bool(kwargs.get("with_cost")))  # type: ignore[arg-type]
+    with read_scope(sessions) as conn:
+        export.write_csv(out, export.rows(conn, **kwargs), with_cost=bool(kwargs.get("with_cost")))  # type: ignore[arg-type]
     text = out.getvalue()
     assert text.splitlines()[0] == HEADER + (",cost_rate,cost" if kwargs.get("with_cost") else "")
     return list(csv.DictReader(io.StringIO(text)))
@@ -70,10 +69,13 @@ def test_export_filters(firm: None, sessions: sessionmaker[Session], clock: Cloc
 
 
 def test_export_refuses_unknown_client(firm: None, sessions: sessionmaker[Session]) -> None:
+    from bot.errors import Refused
+    from bot.views.refusals import explain
+
     try:
         export_csv(sessions, client="Nobody Inc")
-    except UserError as err:
-        assert "no client named" in err.message
+    except Refused as err:
+        assert explain(err) == "no client named 'Nobody Inc'"
     else:
         raise AssertionError("expected a refusal")
 
@@ -83,7 +85,7 @@ def test_back_dated_rate_change_moves_drafts_but_not_approved_entries(
 ) -> None:
     from sqlalchemy import update
 
-    from bot.services import billing
+    from bot.services.freeze import freeze
     from bot.services.importer import import_yaml
     from storage.models import EntryStatus, TimeEntry
     from tests.conftest import FIRM_YAML
@@ -92,7 +94,7 @@ def test_back_dated_rate_change_moves_drafts_but_not_approved_entries(
     run(sessions, "log 1h acme Build draft one on monday", clock())
     with session_scope(sessions) as s:
         approved = s.scalars(select(TimeEntry).where(TimeEntry.description == "approved one")).one()
-        assert billing.freeze(s.connection(), [approved.id]) == 1
+        assert freeze(s.connection(), [approved.id], now=clock()) == 1
         s.execute(update(TimeEntry).where(TimeEntry.id == approved.id).values(status=EntryStatus.APPROVED))
     with write_scope(sessions) as conn:  # a back-dated person-on-project rate
         import_yaml(
@@ -133,8 +135,9 @@ def test_batch_pricing_agrees_with_entry_by_entry_pricing(
     import random
     from decimal import Decimal
 
-    from bot.services import billing
+    from bot.services import pricing
     from bot.services.importer import import_yaml
+    from storage import prices
     from tests.conftest import FIRM_YAML
 
     rates = """
@@ -165,12 +168,12 @@ rates:
         )
     with session_scope(sessions) as s:
         conn = s.connection()
-        pricer = billing.Pricer.load(conn)
-        single = {f.id: pricer.price(f) for f in billing.facts(conn)}
-        batch = {line.entry_id: line for line in billing.price_batch(conn)}
+        pricer = pricing.Pricer.load(conn)
+        single = {f.id: pricer.price(f) for f in prices.facts(conn)}
+        batch = {line[0]: line for line in pricing.price_batch(conn)}
     assert single.keys() == batch.keys() and len(batch) == 60
     for entry_id, price in single.items():
-        line = batch[entry_id]
-        assert line.billed_seconds == price.billed_seconds
-        assert line.rate == price.rate
-        assert (None if line.amount_minor is None else Decimal(line.amount_minor).scaleb(-2)) == price.amount
+        _, billed_seconds, rate, amount_minor, _, _ = batch[entry_id]
+        assert billed_seconds == price.billed_seconds
+        assert rate == price.rate
+        assert (None if amount_minor is None else Decimal(amount_minor).scaleb(-2)) == price.amount

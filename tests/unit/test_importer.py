@@ -3,8 +3,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.importer import ImportError_, import_yaml
-from storage import queries
 from storage.models import Client, Person, Project, Task, WorkType
+from tests import orm as queries
 from tests.conftest import FIRM_YAML, Clock, session_scope, write_scope
 
 

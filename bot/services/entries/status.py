@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from bot.services import billing
+from bot.services.freeze import freeze
 from storage import audit
 from storage import entries as store
 from storage.entries import EntryRow
@@ -32,7 +32,7 @@ def decide_waiting(
     ids = store.waiting_ids(conn, submission_id)
     status = EntryStatus.APPROVED if approve else EntryStatus.REJECTED
     if approve:  # prices frozen (the rate in force now, from now on) with the status, in one UPDATE
-        billing.freeze(conn, submission_id=submission_id, status=status, now=now)
+        freeze(conn, submission_id=submission_id, status=status, now=now)
     # One UPDATE and one batched INSERT, whatever the size: 500 entries and their 500
     # records commit together in milliseconds (bench/approval_load.py).
     store.decide_waiting(conn, submission_id, status=status, now=now)
@@ -55,7 +55,7 @@ def decide_one(
     """One waiting entry approved or rejected; False when it no longer waits."""
     status = EntryStatus.APPROVED if approve else EntryStatus.REJECTED
     if approve:  # priced first, while still submitted (approved prices are locked); status kept
-        billing.freeze(conn, [entry.id], submission_id=submission_id, now=now)
+        freeze(conn, [entry.id], submission_id=submission_id, now=now)
     if not store.decide_one(conn, entry.id, submission_id=submission_id, status=status, now=now):
         return False
     audit.record(conn, entry_id=entry.id, actor=actor, action="approve" if approve else "reject", now=now,
