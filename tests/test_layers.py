@@ -65,3 +65,15 @@ def test_no_module_is_over_400_lines() -> None:
         if (n := len(p.read_text().splitlines())) > 400
     }
     assert long == {}
+
+
+def test_services_hold_no_statements() -> None:
+    # Services take the unit of work's Connection; what they run lives in storage.
+    found = {}
+    for path in modules("bot/services"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+                names = {a.name for a in node.names} - {"Connection", "Engine"}
+                if names or node.module != "sqlalchemy":
+                    found[str(path.relative_to(ROOT))] = sorted(names) or [node.module]
+    assert found == {}
