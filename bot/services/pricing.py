@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -108,9 +107,18 @@ Line = tuple[int, int, Decimal | None, int | None, str, Decimal | None]
 # unless costs are asked for. A plain tuple: the batch unpacks one per entry, and a
 # NamedTuple unpacks at a third of the speed.
 _Combination = tuple[
-    str, int, int, int, int, tuple[int, ...], tuple[Decimal, ...], tuple[int, ...], tuple[int, ...],
+    int,
+    str,
+    int,
+    int,
+    int,
+    int,
+    tuple[int, ...],
     tuple[Decimal, ...],
-]  # fmt: skip
+    tuple[int, ...],
+    tuple[int, ...],
+    tuple[Decimal, ...],
+]  # fmt: skip  (client first: the combination is kept by project, task and person)
 
 
 class Pricer:
@@ -119,7 +127,10 @@ class Pricer:
     def __init__(self, bill: RateBook, cost: RateBook, terms: Mapping[int, Terms]) -> None:
         self.bill, self.cost, self.terms = bill, cost, terms
         # By with_cost: the cost timelines are only looked up when asked for.
-        self._combinations: tuple[dict[tuple[Any, ...], _Combination], ...] = ({}, {})
+        # By project, then task, then person (a project's client is its own): small dicts with
+        # int keys, where a dict of a million entries' 4-tuples cost a third of the batch in
+        # tuple hashing and cache misses (bench/pricing_load.py).
+        self._combinations: tuple[dict[int, dict[int | None, dict[int, _Combination]]], ...] = ({}, {})
         self._shared: dict[tuple[int, int, int], _Combination] = {}
 
     @classmethod
@@ -165,16 +176,18 @@ class Pricer:
         tests hold this loop equal to ``money.bill_seconds``, ``hundredths`` and
         ``amount_minor`` on every second of two hours, and to :meth:`price` on random
         rate books, terms and entries."""
-        known = self._combinations[with_cost].get
+        known = self._combinations[with_cost]
         combination = self._combination
         frozen, hourly, bisect, scale, half = FROZEN, HOURLY, bisect_right, _SCALE, _HALF  # locals: fastest
         for fact in facts:
             (entry_id, person, client, project, task, day, raw, billable, billing_type, status,
              frozen_billed, frozen_rate, frozen_amount, frozen_cost_rate, _) = fact  # fmt: skip
-            found = known((person, client, project, task))
-            if found is None:
+            tasks = known.get(project)
+            people = tasks.get(task) if tasks is not None else None
+            found = people.get(person) if people is not None else None
+            if found is None or found[0] != client:  # a project's client is its own: never, but be exact
                 found = combination(fact, with_cost)
-            currency, step, bias, least, per_unit, days, rates, scaled, cost_days, cost_rates = found
+            _, currency, step, bias, least, per_unit, days, rates, scaled, cost_days, cost_rates = found
             if frozen_billed is not None and status in frozen:
                 yield (entry_id, frozen_billed, _decimal(frozen_rate), _frozen_minor(frozen_amount, per_unit),
                        currency, _decimal(frozen_cost_rate) if with_cost else None)  # fmt: skip
@@ -208,9 +221,11 @@ class Pricer:
             per_unit = 10 ** digits(terms.currency)
             step, bias, least = terms.rounder
             scaled = tuple(units * per_unit for units in bill.units)
-            found = self._shared[shared] = (terms.currency, step, bias, least, per_unit,
+            found = self._shared[shared] = (client, terms.currency, step, bias, least, per_unit,
                                             bill.days, bill.rates, scaled, cost.days, cost.rates)  # fmt: skip
-        self._combinations[with_cost][(fact.person_id, client, fact.project_id, fact.task_id)] = found
+        people = self._combinations[with_cost].setdefault(fact.project_id, {}).setdefault(fact.task_id, {})
+        if fact.person_id not in people or people[fact.person_id][0] == client:
+            people[fact.person_id] = found
         return found
 
 
