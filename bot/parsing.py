@@ -228,8 +228,24 @@ def parse_date(word: str, today: date) -> date:
     raise UserError(f"`{word}` is not a date. Write it as {DATE_FORMS}.")
 
 
+MAX_TEXT = 4000  # characters of /track text; a description is at most MAX_DESCRIPTION (rules)
+
+
+def slack_text(text: str) -> str:
+    """What the person typed: Slack sends ``&``, ``<`` and ``>`` as ``&amp;``, ``&lt;`` and
+    ``&gt;`` in command text (and only those; ``&amp;`` last, so a typed ``&lt;`` stays)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def parse(text: str, today: date) -> Command:
-    """Parse the text after ``/track``; ``today`` is today in the person's timezone."""
+    """Parse the text after ``/track`` (as Slack sends it); ``today`` is today in the
+    person's timezone."""
+    text = slack_text(text)
+    if len(text) > MAX_TEXT:
+        raise UserError(
+            f"That is {len(text):,} characters; `/track` takes at most {MAX_TEXT:,}. "
+            "For a long description use the form: `/track new`."
+        )
     words = split_words(text)
     if not words:
         return Help()

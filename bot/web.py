@@ -42,6 +42,14 @@ EVENTS_PATH = "/slack/events"
 DISPATCH_THREADS = 4
 # A batch of group-committed requests holds the loop while it runs: at most this many.
 BATCH_LIMIT = 32
+# Slack's largest payloads (a view submission of 100 blocks) are a few hundred KB.
+MAX_BODY = 1 << 20
+
+
+async def _plain(send: Send, status: int, text: bytes) -> None:
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(text)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": text})
 
 
 @dataclass(frozen=True)
@@ -179,10 +187,15 @@ def create_web_app(
     batcher = _Batcher(app, group) if group is not None else None
 
     async def events(scope: Scope, receive: Receive, send: Send) -> None:
-        chunks = []
+        chunks, size = [], 0
         while True:
             message = await receive()
-            chunks.append(message.get("body", b""))
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY:  # refused before it is read whole, let alone parsed
+                await _plain(send, 413, b"request body too large")
+                return
+            chunks.append(chunk)
             if not message.get("more_body"):
                 break
         body = b"".join(chunks).decode("utf-8", errors="replace")

@@ -266,3 +266,30 @@ def pg_array(values: list[Any]) -> str:
         else:
             items.append(str(v))
     return "{" + ",".join(items) + "}"
+
+
+class ProjectTerms(NamedTuple):
+    """How a project's time is rounded: the client's overrides, else the workspace's."""
+
+    billing_increment_minutes: int | None
+    rounding: str | None
+    minimum_billable_minutes: int | None
+
+
+_PROJECT_TERMS = Prepared(
+    select(
+        func.coalesce(Client.billing_increment_minutes, Workspace.billing_increment_minutes),
+        func.coalesce(Client.rounding, Workspace.rounding),
+        Workspace.minimum_billable_minutes,
+    )
+    .select_from(Project)
+    .join(Client, Client.id == Project.client_id)
+    .outerjoin(Workspace, Workspace.id == literal(1))
+    .where(Project.id == bindparam("project_id"))
+)
+
+
+def project_terms(conn: Connection, project_id: int) -> ProjectTerms | None:
+    """One statement: what a saved entry's answer needs to say how its time is billed."""
+    row = _PROJECT_TERMS.first(conn, {"project_id": project_id})
+    return None if row is None else ProjectTerms._make(row)

@@ -24,7 +24,7 @@ from bot.services.track import FormRequest
 from bot.views import entry_modal as views
 from bot.views import refusals
 from bot.views.rules import describe
-from bot.views.track import work_label
+from bot.views.track import billed_note, work_label
 from storage import catalog
 
 logger = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ def _submit_entry(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, A
         return _outcome(
             verb,
             f":white_check_mark: {verb} {format_hours(entry.duration_seconds)} on {label} "
-            f"for {entry.date:%a %d %b %Y}.",
+            f"for {entry.date:%a %d %b %Y}.{billed_note(saved)}",
         )
 
     return _guard(user_id, work)

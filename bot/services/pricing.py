@@ -27,6 +27,7 @@ from bot.services.money import (
     Rounding,
     amount_minor,
     bill_seconds,
+    billed_seconds,
     digits,
     from_minor,
     hundredths,
@@ -272,3 +273,32 @@ def explain(conn: Connection, entry_id: int) -> Explanation | None:
     workspace = prices.workspace_terms(conn)
     locale = (workspace.locale if workspace else None) or "en_US"
     return Explanation(entry_id, Pricer.load(conn).price(found[0]), locale, EntryStatus(found[0].status))
+
+
+@dataclass(frozen=True)
+class Billed:
+    """What a saved entry bills, beside what was measured, and the rule that made it so."""
+
+    seconds: int
+    increment_minutes: int
+    rounding: Rounding
+    minimum_minutes: int
+
+
+def billed_time(
+    conn: Connection, *, raw_seconds: int, billable: bool, project_id: int, billing_type: str
+) -> Billed | None:
+    """The time an entry bills by the hour (None for time not billed by the hour): the
+    answer to a change says so when it differs from what was measured."""
+    if not billable or billing_type != HOURLY:
+        return None
+    terms = prices.project_terms(conn, project_id)
+    if terms is None:
+        return None
+    increment = terms.billing_increment_minutes or 1
+    rule = Rounding(terms.rounding or "up")
+    minimum = terms.minimum_billable_minutes or 0
+    seconds = billed_seconds(
+        raw_seconds, increment_minutes=increment, rounding=rule, minimum_seconds=minimum * 60
+    )
+    return Billed(seconds, increment, rule, minimum)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from bot import ids, parsing
@@ -52,6 +53,21 @@ def _saved_text(saved: Saved) -> str:
     return (
         f"Saved {format_hours(e.duration_seconds)} on {work_label(saved.project, saved.task, e.description)}"
     )
+
+
+def billed_note(saved: Saved) -> str:
+    """When the time billed is not the time measured, say so and why (" 0:00 measured,
+    billed 0.1 h under the firm's 6-minute increment"); else nothing."""
+    billed, raw = saved.billed, saved.entry.duration_seconds
+    if billed is None or billed.seconds == raw:
+        return ""
+    why = f"the firm's {billed.increment_minutes}-minute increment"
+    if billed.rounding.value != "up":
+        why += f", rounded {billed.rounding.value}"
+    if billed.minimum_minutes and billed.seconds == billed.minimum_minutes * 60 and raw < billed.seconds:
+        why = f"the firm's {billed.minimum_minutes}-minute minimum"
+    hours = (Decimal(billed.seconds) / 3600).quantize(Decimal("0.01")).normalize()
+    return f" ({format_hours(raw)} measured, billed {hours:f} h under {why})"
 
 
 def _missing_text(saved: Saved) -> str | None:
@@ -104,7 +120,7 @@ def render(person: PersonRow, result: Result) -> Message:
 def started(person: PersonRow, result: Started) -> Message:
     lines = []
     if result.saved is not None:
-        lines.append(_saved_text(result.saved) + ".")
+        lines.append(_saved_text(result.saved) + "." + billed_note(result.saved))
         missing = _missing_text(result.saved)
         if missing:
             lines.append(missing)
@@ -125,7 +141,7 @@ def discarded(person: PersonRow, result: Discarded) -> Message:
 
 
 def stopped(saved: Saved) -> Message:
-    lines = [f":white_check_mark: {_saved_text(saved)}."]
+    lines = [f":white_check_mark: {_saved_text(saved)}.{billed_note(saved)}"]
     missing = _missing_text(saved)
     if missing:
         lines.append(missing)
@@ -137,7 +153,7 @@ def logged(result: Logged) -> Message:
     e = saved.entry
     text = (
         f":white_check_mark: Logged {format_hours(e.duration_seconds)} on "
-        f"{work_label(saved.project, saved.task, e.description)} for {_day(e.date)}."
+        f"{work_label(saved.project, saved.task, e.description)} for {_day(e.date)}.{billed_note(saved)}"
     )
     if not e.billable:
         text += " _Non-billable._"

@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.services import project_index
+from bot.services import pricing, project_index
 from bot.services.clock import local_date
 from bot.services.entries import rules
 from bot.services.entries.rules import Invalid, Rule, Violation
+from bot.services.pricing import Billed
 from storage import audit, catalog, periods
 from storage import entries as store
 from storage import people as people_store
@@ -51,6 +52,7 @@ class Saved:
     # What the firm's policy still asks before the entry can be submitted (a stopped timer is
     # saved all the same: its time is measured, not typed).
     pending: list[Violation] = field(default_factory=list)
+    billed: Billed | None = None  # what it bills by the hour, when it does
 
 
 def version(entry: EntryRow) -> str:
@@ -75,7 +77,7 @@ def create(
         conn, person_id=person.id, values=_content(draft, project, task, work_type), source=source, now=now
     )
     audit.record(conn, entry_id=entry.id, actor=person.slack_id, action="create", now=now, after=entry)
-    return Saved(entry, project, task)
+    return Saved(entry, project, task, billed=_billed(conn, entry, project))
 
 
 def edit(
@@ -94,7 +96,7 @@ def edit(
     entry = store.update_entry(conn, existing.id, values=_content(draft, project, task, work_type), now=now)
     audit.record(conn, entry_id=entry.id, actor=person.slack_id, action="edit", now=now, before=existing,
                  after=entry)  # fmt: skip
-    return Saved(entry, project, task)
+    return Saved(entry, project, task, billed=_billed(conn, entry, project))
 
 
 def delete(
@@ -147,7 +149,9 @@ def from_timer(
     )
     audit.record(conn, entry_id=entry.id, actor=person.slack_id, action="create", now=now, after=entry,
                  comment=comment)  # fmt: skip
-    return Saved(entry, project, task, pending=_complete(conn, project, draft))
+    return Saved(
+        entry, project, task, pending=_complete(conn, project, draft), billed=_billed(conn, entry, project)
+    )
 
 
 def own_entry(
@@ -239,6 +243,11 @@ def _complete(conn: Connection, project: ProjectRow, draft: Draft) -> list[Viola
         project, workspace_fields=workspace.required_fields, min_description=workspace.min_description_length,
         description=draft.description, work_type_id=draft.work_type_id, task_id=draft.task_id,
     )  # fmt: skip
+
+
+def _billed(conn: Connection, entry: EntryRow, project: ProjectRow) -> Billed | None:
+    return pricing.billed_time(conn, raw_seconds=entry.duration_seconds, billable=entry.billable,
+                               project_id=project.id, billing_type=project.billing_type.value)  # fmt: skip
 
 
 def _days(draft: Draft) -> tuple[date, ...]:
