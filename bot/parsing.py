@@ -172,6 +172,9 @@ def shell_words(normalized: str) -> list[str]:
         raise UserError('There is an opening `"` without a closing one.') from None
 
 
+TOO_LONG = 10**9  # seconds: what an absurd duration reads as, for the rules to refuse
+
+
 def parse_duration(word: str) -> int:
     """``90m``, ``1h30m``, ``1.5h``, ``1:30``, ``0.1h`` -> whole seconds. Whether an entry
     may last that long is a rule of the entries service (``rules.duration``), not of the
@@ -189,6 +192,8 @@ def parse_duration(word: str) -> int:
             seconds = hours * 3600 + minutes * 60
     if seconds is None:
         raise UserError(f"`{word}` is not a duration. Write it as {DURATION_FORMS}.")
+    if seconds > TOO_LONG:  # past any bound (a 30-digit number would overflow the rounding)
+        return TOO_LONG
     return int(Decimal(seconds).quantize(Decimal(1), ROUND_HALF_UP))
 
 
@@ -237,6 +242,16 @@ def slack_text(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+MAX_ID = 2**31 - 1  # entry ids are INTEGER columns
+
+
+def entry_number(word: str, sub: str) -> int:
+    number = int(word)
+    if not 0 < number <= MAX_ID:
+        raise UserError(f"There is no entry {word}.", usage=USAGE[sub])
+    return number
+
+
 def parse(text: str, today: date) -> Command:
     """Parse the text after ``/track`` (as Slack sends it); ``today`` is today in the
     person's timezone."""
@@ -246,6 +261,8 @@ def parse(text: str, today: date) -> Command:
             f"That is {len(text):,} characters; `/track` takes at most {MAX_TEXT:,}. "
             "For a long description use the form: `/track new`."
         )
+    if "\x00" in text:
+        raise UserError("The text holds a NUL character, which can't be stored; remove it.")
     words = split_words(text)
     if not words:
         return Help()
@@ -265,11 +282,11 @@ def parse(text: str, today: date) -> Command:
     if sub == "reopen":
         if len(args) < 2 or not args[0].isdigit():
             raise UserError("Which entry, and why?", usage=USAGE["reopen"])
-        return Reopen(int(args[0]), " ".join(args[1:]))
+        return Reopen(entry_number(args[0], "reopen"), " ".join(args[1:]))
     if sub in ("rate", "audit"):
         if len(args) != 1 or not (args[0].lower() == "last" or args[0].isdigit()):
             raise UserError("Which entry? Give its number or `last`.", usage=USAGE[sub])
-        entry = None if args[0].lower() == "last" else int(args[0])
+        entry = None if args[0].lower() == "last" else entry_number(args[0], sub)
         return RateQuery(entry) if sub == "rate" else AuditQuery(entry)
     if sub in ("edit", "delete"):
         if [a.lower() for a in args] != ["last"]:

@@ -242,6 +242,12 @@ def insert_person(
     return _insert(conn, Person, values, now=now)
 
 
+def insert_people(conn: Connection, people: list[dict[str, Any]], *, now: datetime) -> None:
+    """New people, in one executemany (each a mapping of insert_person's keywords)."""
+    if people:
+        conn.execute(insert(Person), [{**p, "created_at": now, "updated_at": now} for p in people])
+
+
 # --- clients ---------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from datetime import date, datetime
+from typing import NoReturn
 
 from bot.config import ConfigError, Settings
 from bot.views import refusals
@@ -22,6 +23,17 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _entry_id(value: str) -> int:
+    """An entry id the INTEGER column can hold (a 30-digit one would fail in the driver)."""
+    from bot.parsing import MAX_ID
+
+    if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an entry id (a whole number from 1 to {MAX_ID:,})"
+        )
+    return int(value)
 
 
 def _instant(value: str) -> datetime:
@@ -37,10 +49,17 @@ def _instant(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+class _Parser(argparse.ArgumentParser):
+    """A wrong command line is one line, naming what was wrong and where to read the right form."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from bot.scheduler import JOBS
 
-    parser = argparse.ArgumentParser(prog="punchcard", description="Billable time tracking in Slack.")
+    parser = _Parser(prog="punchcard", description="Billable time tracking in Slack.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the bot (HTTP on --port, or --socket for Socket Mode)")
@@ -62,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
 
     aud = sub.add_parser("audit", help="the audit trail: one entry's history, or a period as CSV")
-    aud.add_argument("--entry", type=int, metavar="ID")
+    aud.add_argument("--entry", type=_entry_id, metavar="ID")
     aud.add_argument("--from", dest="first", type=_date, metavar="YYYY-MM-DD")
     aud.add_argument("--to", dest="last", type=_date, metavar="YYYY-MM-DD")
     aud.add_argument("--format", choices=["text", "csv"], default="text")
@@ -77,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     rates = sub.add_parser("rates", help="rate book tools")
     rates_sub = rates.add_subparsers(dest="rates_command", required=True, metavar="ACTION")
     explain = rates_sub.add_parser("explain", help="which rule priced an entry")
-    explain.add_argument("--entry", type=int, required=True, metavar="ID")
+    explain.add_argument("--entry", type=_entry_id, required=True, metavar="ID")
 
     exp = sub.add_parser("export", help="write time entries as CSV to stdout")
     exp.add_argument("--format", choices=["csv"], default="csv")
@@ -92,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--limit", type=int, default=50, help="how many, newest first (default 50)")
     out_sub = out.add_subparsers(dest="outbox_command", metavar="ACTION")
     retry = out_sub.add_parser("retry", help="queue failed messages again and send them now")
-    retry.add_argument("id", nargs="?", type=int, metavar="ID")
+    retry.add_argument("id", nargs="?", type=_entry_id, metavar="ID")
     retry.add_argument("--failed", dest="all_failed", action="store_true", help="every failed message")
 
     jobs = sub.add_parser("jobs", help="scheduled jobs: list them, or run one now")

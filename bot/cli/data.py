@@ -30,15 +30,16 @@ def database(settings: Settings) -> Database:
 
 def import_file(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.importer import import_yaml
+    from bot.services.importer.schema import decode
 
     path = Path(args.file)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode(path.read_bytes())
     except OSError as err:
         raise UserError(f"cannot read {path}: {err.strerror}") from None
     db = database(settings)
     with db.transaction() as conn:
-        summary = import_yaml(conn, text, now=utcnow())  # type: ignore[arg-type]
+        summary = import_yaml(conn, text, now=utcnow(), progress=lambda line: print(line, file=sys.stderr))
     print(summary.describe())
     return 0
 

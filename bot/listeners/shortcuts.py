@@ -12,10 +12,10 @@ from slack_sdk.errors import SlackApiError
 from bot import ids
 from bot.context import Deps
 from bot.listeners.forms import open_form
+from bot.services.entries.rules import MAX_DESCRIPTION
 from bot.services.track import FormRequest
 
 logger = logging.getLogger(__name__)
-MAX_DESCRIPTION = 2900
 
 
 def register(app: App, deps: Deps) -> None:
@@ -36,6 +36,10 @@ def _open(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
         except (SlackApiError, KeyError) as err:
             logger.info("no permalink for the shortcut: %s", err)
     text = (message.get("text") or "").strip()
-    description = "\n".join(part for part in (text, link) if part)[:MAX_DESCRIPTION]
+    # The form opens with the message and its link; a message longer than an entry holds
+    # is shown cut, visibly, for the person to shorten before saving.
+    description = "\n".join(part for part in (text, link) if part)
+    if len(description) > MAX_DESCRIPTION:
+        description = text[: MAX_DESCRIPTION - len(link) - 2] + "…\n" + link
     open_form(deps, client, trigger_id=body["trigger_id"], user_id=body["user"]["id"],
               request=FormRequest("entry"), description=description)  # fmt: skip

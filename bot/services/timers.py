@@ -72,6 +72,9 @@ def start(
             Violation("task", Rule.TASK_OF_PROJECT, {"code": project.code})]  # fmt: skip
         if found:
             raise Invalid(found)
+    found = rules.description(description.strip())
+    if found:
+        raise Invalid(found)
     if work_type_id is not None:
         found = rules.work_type_open(catalog.work_type(conn, work_type_id), given=True, newly_chosen=True)
         if found:

@@ -8,6 +8,7 @@ from bot import ids
 from bot.parsing import DURATION_FORMS
 from bot.services.clock import format_hours
 from bot.services.entries.form import FormDefaults
+from bot.services.entries.rules import MAX_DESCRIPTION
 from bot.views.blocks import escape, section, truncate
 from storage.catalog import ProjectRow, WorkTypeRow
 from storage.entries import EntryRow
@@ -94,11 +95,11 @@ def _description_block(text: str) -> dict[str, Any]:
         "type": "plain_text_input",
         "action_id": ids.DESCRIPTION_INPUT,
         "multiline": True,
-        "max_length": 3000,
+        "max_length": MAX_DESCRIPTION,
         "placeholder": {"type": "plain_text", "text": "What did you do? The client may read this."},
     }
     if text:
-        element["initial_value"] = truncate(text, 3000)
+        element["initial_value"] = text[:MAX_DESCRIPTION]  # the service hands over what fits
     return _input(ids.DESCRIPTION_BLOCK, "Description", element)
 
 

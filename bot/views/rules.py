@@ -85,6 +85,11 @@ def describe(v: Violation) -> str:
             return f"{code} needs {describe_fields(list(f.get('fields', [])))}."
         case Rule.MIN_DESCRIPTION:
             return f"Write at least {f['minimum']} characters so the client can read it."
+        case Rule.LONG_DESCRIPTION:
+            return (f"The description is {f['length']:,} characters; one entry holds at most {f['limit']:,}. "
+                    "Shorten it (nothing was cut).")  # fmt: skip
+        case Rule.NUL:
+            return "The description holds a NUL character, which can't be stored; remove it."
         case Rule.NOT_YOURS:
             return "That entry is not one of yours, so nothing was changed."
         case Rule.LOCKED:

@@ -32,7 +32,9 @@ def test_slacks_escaping_is_undone_before_the_text_is_read(firm: None, running_a
     assert "› Q&amp;A" in answer  # shown escaped once, as Slack's mrkdwn wants
 
 
-def test_text_beyond_the_limit_is_refused_and_a_huge_body_gets_413(firm: None, running_app: RunningApp) -> None:
+def test_text_beyond_the_limit_is_refused_and_a_huge_body_gets_413(
+    firm: None, running_app: RunningApp
+) -> None:
     app = running_app
     answer = app.say("log 1h acme " + "x" * 5000)
     assert "takes at most 4,000" in answer and entries(app) == []
@@ -47,3 +49,56 @@ def test_time_billed_differently_from_what_was_measured_is_said(firm: None, runn
     assert "(0:00 measured, billed 0.1 h under the firm's 6-minute increment)" in answer
     exact = app.say("log 1h30m acme Build footer")
     assert "measured" not in exact  # 1.5 h is whole increments: nothing to explain
+
+
+def test_absurd_numbers_and_characters_in_track_get_the_rules_words(
+    firm: None, running_app: RunningApp
+) -> None:
+    app = running_app
+    cases = {
+        "log 100000000000000000000000000000h acme x": "at most 24 hours",
+        "rate 99999999999999999999999999": "There is no entry 99999999999999999999999999",
+        "audit 2147483648": "There is no entry 2147483648",
+        "reopen 99999999999999999999 a reason": "There is no entry",
+        "log 1h acme nul\x00here": "NUL character",
+        "log 1h acme " + "d" * 3001: "3,001 characters; one entry holds at most 3,000",
+    }
+    for text, needle in cases.items():
+        status, answer = app.track(text)
+        assert status == 200 and needle in answer["text"] and "Something went wrong" not in answer["text"], (
+            text
+        )
+    assert entries(app) == []
+
+
+def test_an_edit_that_changes_only_the_duration_keeps_a_long_description_whole(
+    firm: None, running_app: RunningApp
+) -> None:
+    from tests.e2e.test_modals import _menu, opened_view, selected, state, submit
+
+    app = running_app
+    app.say("log 1h acme Build short")
+    long_text = "word " * 900  # 4,500 characters, from before the limit
+    with session_scope(app.sessions) as s:
+        entry = s.scalars(select(TimeEntry)).one()
+        entry.description = long_text.strip()
+        entry_id, project_id, day = entry.id, entry.project_id, entry.date
+    _menu(app, entry_id, "edit")
+    view = opened_view(app)
+    shown = next(b for b in view["blocks"] if b.get("block_id") == "description")["element"]["initial_value"]
+    assert len(shown) <= 3000
+    answer = submit(app, view, state(
+        project=selected(project_id), date={"selected_date": str(day)}, duration={"value": "2h"},
+        description={"value": shown}, billable={"selected_options": [{"value": "billable"}]},
+    ))  # fmt: skip
+    assert answer["response_action"] == "update", answer
+    [after] = entries(app)
+    assert after.duration_seconds == 7200 and after.description == long_text.strip()  # not cut
+    _menu(app, entry_id, "edit")
+    view = opened_view(app, count=2)
+    answer = submit(app, view, state(
+        project=selected(project_id), date={"selected_date": str(day)}, duration={"value": "30000000000000000000h"},
+        description={"value": "x" * 2999 + "yz"},
+    ))  # fmt: skip
+    assert answer["response_action"] == "errors" and set(answer["errors"]) == {"duration", "description"}
+    assert "at most 3,000" in answer["errors"]["description"]

@@ -137,6 +137,7 @@ def from_timer(
     )  # fmt: skip
     closed = periods.closed_among(conn, day)
     found = rules.duration(seconds) + rules.day(day, today=local_date(now, person.timezone), closed=closed)
+    found += rules.description(timer.description)
     found += rules.task_of(project, task, newly_chosen=False)
     if found:
         raise Invalid(found, timer=True)
@@ -195,6 +196,8 @@ def _checked(
     closed = periods.closed_among(conn, *_days(draft), *((existing.date,) if existing else ()))
     if existing is not None:
         found += rules.closed_month(existing.date, closed)
+    if existing is None or draft.description.strip() != existing.description:
+        found += rules.description(draft.description.strip())
     found += _timing(draft, person, now=now, closed=closed)
     if project is not None:
         found += _complete(conn, project, draft)

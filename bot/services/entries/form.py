@@ -85,12 +85,24 @@ def to_draft(form: EntryForm, person: PersonRow, existing: EntryRow | None) -> t
         seconds, started_at, ended_at = existing.duration_seconds, existing.started_at, existing.ended_at
     else:
         seconds, started_at, ended_at = _timing(form, person, problems)
+    text = form.description.strip()
+    if (
+        existing is not None
+        and len(existing.description) > rules.MAX_DESCRIPTION
+        and text == shown_description(existing)
+    ):
+        text = existing.description  # the field could show only its beginning: untouched, it is kept whole
     draft = Draft(
         project_id=form.project_id, day=form.day, seconds=seconds, task_id=form.task_id,
-        work_type_id=form.work_type_id, description=form.description.strip(), billable=form.billable,
+        work_type_id=form.work_type_id, description=text, billable=form.billable,
         started_at=started_at, ended_at=ended_at,
     )  # fmt: skip
     return draft, problems
+
+
+def shown_description(entry: EntryRow) -> str:
+    """What the form's description field can show of an entry (older entries may hold more)."""
+    return entry.description[: rules.MAX_DESCRIPTION].strip()
 
 
 def new_defaults(
@@ -119,7 +131,7 @@ def edit_defaults(conn: Connection, person: PersonRow, entry_id: int) -> tuple[F
     duration, start, end = timing_fields(entry, person.timezone)
     defaults = FormDefaults(
         day=entry.date, project=project, task_id=entry.task_id, tasks=catalog.tasks_of(conn, project.id),
-        duration=duration, start_time=start, end_time=end, description=entry.description,
+        duration=duration, start_time=start, end_time=end, description=shown_description(entry),
         work_type_id=entry.work_type_id, billable=entry.billable,
     )  # fmt: skip
     return defaults, changes.version(entry)

@@ -20,6 +20,8 @@ from storage.entries import EntryRow
 from storage.models import BillingType, EntryStatus
 
 MAX_ENTRY_SECONDS = 24 * 3600
+# One limit for every surface: what the entry form's field holds (Slack's plain_text_input).
+MAX_DESCRIPTION = 3000
 REQUIRABLE = ("description", "work_type", "task")  # what a required-field policy may name
 EDITABLE = (EntryStatus.DRAFT, EntryStatus.REJECTED)
 
@@ -42,6 +44,8 @@ class Rule(StrEnum):
     WORK_TYPE = "work_type"  # unknown or closed
     REQUIRED = "required"  # the required-field policy: facts["fields"] missing
     MIN_DESCRIPTION = "min_description"  # shorter than the workspace's minimum
+    LONG_DESCRIPTION = "long_description"  # longer than MAX_DESCRIPTION
+    NUL = "nul"  # a NUL character, which PostgreSQL cannot store
     NOT_YOURS = "not_yours"
     LOCKED = "locked"  # submitted, approved or billed
     STALE = "stale"  # changed since the form was opened
@@ -148,6 +152,17 @@ def completeness(
     if text and len(text) < min_description:
         found.append(Violation("description", Rule.MIN_DESCRIPTION, {"minimum": min_description}))
     return found
+
+
+def description(text: str) -> list[Violation]:
+    """A description typed now: at most MAX_DESCRIPTION characters, never cut, and no NUL."""
+    if len(text) > MAX_DESCRIPTION:
+        return [
+            Violation("description", Rule.LONG_DESCRIPTION, {"length": len(text), "limit": MAX_DESCRIPTION})
+        ]
+    if "\x00" in text:
+        return [Violation("description", Rule.NUL)]
+    return []
 
 
 def missing(violations: list[Violation]) -> list[str]:

@@ -10,6 +10,7 @@ entry it is in, so a billing coordinator can fix the file in one pass.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -22,13 +23,22 @@ from bot.services.importer.validate import validate
 __all__ = ["ImportError_", "ImportSummary", "import_yaml"]
 
 
-def import_yaml(conn: Connection, text: str, *, now: datetime) -> ImportSummary:
+def import_yaml(
+    conn: Connection, text: str, *, now: datetime, progress: Callable[[str], None] | None = None
+) -> ImportSummary:
     """Validate the whole file, then upsert it, in the caller's transaction (which the
     caller commits). Raises :class:`ImportError_` listing every problem; nothing is written
-    then. Timestamps written are ``now``."""
+    then. Timestamps written are ``now``. ``progress`` hears what is being done (a large
+    firm takes a while)."""
+    say = progress or (lambda _line: None)
+    say(f"Reading {len(text):,} characters…")
     data = load(text)
     check = Checker()
     plan = validate(conn, data, check)
     if check.errors:
         raise ImportError_(check.errors)
+    tasks = sum(len(p.tasks) for c in plan.clients for p in c.projects)
+    projects = sum(len(c.projects) for c in plan.clients)
+    say(f"Checked {len(plan.people):,} people, {len(plan.clients):,} clients, {projects:,} projects, "
+        f"{tasks:,} tasks, {len(plan.rates):,} rates; writing…")  # fmt: skip
     return apply(conn, plan, now=now)

@@ -53,6 +53,7 @@ def _active(value: bool | None) -> bool:
 def _people(conn: Connection, people: list[PersonPlan], summary: ImportSummary, *, now: datetime) -> None:
     existing = setup.people(conn)
     default_timezone: str | None = None  # the workspace's, read when a new person needs it
+    new: list[dict[str, Any]] = []  # inserted together: 88,000 people one by one took minutes
     for p in people:
         person = existing.get(p.slack_id)
         if person is None:
@@ -61,11 +62,11 @@ def _people(conn: Connection, people: list[PersonPlan], summary: ImportSummary, 
                 if default_timezone is None:
                     default_timezone = setup.ensure_workspace(conn, now=now).timezone
                 timezone = default_timezone
-            setup.insert_person(
-                conn, slack_id=p.slack_id, name=p.name, role=p.role, timezone=timezone,
+            new.append(dict(
+                slack_id=p.slack_id, name=p.name, role=p.role, timezone=timezone,
                 timezone_from_import=p.timezone is not None, schedule=p.schedule or {}, rate=p.rate,
-                active=_active(p.active), now=now,
-            )  # fmt: skip
+                active=_active(p.active),
+            ))  # fmt: skip
             summary.created["people"] += 1
             continue
         changes = _changes(person, {
@@ -77,6 +78,7 @@ def _people(conn: Connection, people: list[PersonPlan], summary: ImportSummary, 
         if changes:
             setup.update(conn, person, changes, now=now)
             summary.updated["people"] += 1
+    setup.insert_people(conn, new, now=now)
 
 
 def _clients(conn: Connection, clients: list[ClientPlan], summary: ImportSummary, *, now: datetime) -> None:

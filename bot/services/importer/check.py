@@ -11,6 +11,9 @@ from bot.services.entries.rules import REQUIRABLE as FIELDS
 from bot.services.importer.schema import CURRENCY, ROUNDINGS, SLACK_CHANNEL_ID
 from bot.services.pricing import is_currency
 
+# What the columns hold (storage/models), for keys whose column is not 200 characters.
+TEXT_LIMITS = {"code": 64, "slack_id": 32, "person": 32, "approver": 32, "project": 64, "task": 265}
+
 
 class Checker:
     def __init__(self) -> None:
@@ -48,7 +51,11 @@ class Checker:
             return []
         return value
 
-    def text(self, value: Any, where: str, key: str, *, required: bool = False) -> str | None:
+    def text(
+        self, value: Any, where: str, key: str, *, required: bool = False, limit: int | None = None
+    ) -> str | None:
+        """Text the column holds: at most ``limit`` characters (by key: a code 64, a Slack
+        id 32, else 200), no NUL (PostgreSQL refuses it)."""
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int)):
@@ -57,14 +64,24 @@ class Checker:
         text = str(value).strip()
         if required and not text:
             self.fail(where, f"{key} must not be empty")
+        longest = limit or TEXT_LIMITS.get(key, 200)
+        if len(text) > longest:
+            self.fail(where, f"{key} is {len(text):,} characters; at most {longest} fit")
+            return None
+        if "\x00" in text:
+            self.fail(where, f"{key} holds a NUL character")
+            return None
         return text or None
 
-    def name(self, value: Any, where: str, key: str) -> str | None:
+    def name(self, value: Any, where: str, key: str, *, limit: int | None = None) -> str | None:
         """A required key's text. Missing or empty, :meth:`mapping` has said so; only blanks
         are left to report (they once reached the database, and failed there)."""
-        return self.text(value, where, key, required=isinstance(value, str) and value != "")
+        return self.text(value, where, key, required=isinstance(value, str) and value != "", limit=limit)
 
-    def money(self, value: Any, where: str, key: str) -> Decimal | None:
+    def money(self, value: Any, where: str, key: str, *, digits: int = 14, places: int = 4) -> Decimal | None:
+        """A number the column holds exactly: at most ``places`` decimals and ``digits``
+        digits in all (Money is 14 and 4: below 10,000,000,000; Hours 10 and 2), the same
+        on SQLite, which would store anything, and PostgreSQL, which would refuse it."""
         if value is None:
             return None
         if isinstance(value, bool):
@@ -75,13 +92,23 @@ class Checker:
         except InvalidOperation:
             self.fail(where, f"{key} must be a number, got {value!r}")
             return None
-        if not amount.is_finite() or amount < 0:
+        if not amount.is_finite():
+            self.fail(where, f"{key} must be a finite number, got {value!r}")
+            return None
+        if amount < 0:
             self.fail(where, f"{key} must be zero or more, got {value!r}")
             return None
-        if amount.as_tuple().exponent < -4:  # type: ignore[operator]
-            self.fail(where, f"{key} has more than 4 decimals: {value!r}")
+        if amount.as_tuple().exponent < -places:  # type: ignore[operator]
+            self.fail(where, f"{key} has more than {places} decimals: {value!r}")
+            return None
+        limit = Decimal(10) ** (digits - places)
+        if amount >= limit:
+            self.fail(where, f"{key} must be less than {limit:,}, got {value!r}")
             return None
         return amount
+
+    def hours(self, value: Any, where: str, key: str) -> Decimal | None:
+        return self.money(value, where, key, digits=10, places=2)
 
     def increment(self, value: Any, where: str) -> int | None:
         if value is not None and (

@@ -77,10 +77,58 @@ class ImportSummary:
         return "Imported. " + "; ".join(parts) + "."
 
 
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser: 4x faster on a big firm
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """Safe YAML that refuses what PyYAML lets pass or crashes on: a key given twice in one
+    mapping (PyYAML keeps the last silently) and a date that does not exist (2026-02-30,
+    which PyYAML turns into a ValueError without a line)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} appears twice in one mapping", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[no-untyped-call]
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a real date", node.start_mark
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
+
+
+def decode(raw: bytes) -> str:
+    """The file's text: UTF-8 (a byte-order mark is fine), or UTF-16 with its byte-order
+    mark (what Windows tools save); anything else is refused, not guessed at."""
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(encoding)
+    if b"\x00" in raw:
+        raise ImportError_(["the file is not text (it holds NUL bytes): save it as UTF-8 YAML"])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ImportError_(
+            [f"the file is not UTF-8 text (byte {err.start + 1} is not): save it as UTF-8"]
+        ) from None
+
+
 def load(text: str) -> dict[str, Any]:
     """The file's top-level mapping; a YAML error is reported with its line and column."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -74,7 +74,7 @@ def validate(conn: Connection, data: dict[str, Any], check: Checker) -> Plan:
         where = f"work_types[{i}]"
         item = raw if isinstance(raw, dict) else {"name": raw}
         w = check.mapping(item, where, WORK_TYPE_KEYS, {"name"}, "name")
-        name = check.name(w.get("name"), where, "name")
+        name = check.name(w.get("name"), where, "name", limit=100)
         if name and name.lower() in seen_types:
             check.fail(where, f"work type {name!r} appears twice")
         if name:
@@ -222,7 +222,7 @@ def _project(
             if code:
                 named.tasks.add((code.lower(), task.name.lower()))
     alert_channel = check.channel(p.get("alert_channel"), where, "alert_channel")
-    budget_hours = check.money(p.get("budget_hours"), where, "budget_hours")
+    budget_hours = check.hours(p.get("budget_hours"), where, "budget_hours")
     budget_amount = check.money(p.get("budget_amount"), where, "budget_amount")
     rate = check.money(p.get("rate"), where, "rate")
     required_fields = check.fields(p.get("required_fields"), where, "required_fields")
@@ -244,7 +244,7 @@ def _task(raw: Any, where: str, check: Checker, seen: set[str]) -> TaskPlan | No
     if name:
         seen.add(name.lower())
     rate = check.money(t.get("rate"), where, "rate")
-    budget_hours = check.money(t.get("budget_hours"), where, "budget_hours")
+    budget_hours = check.hours(t.get("budget_hours"), where, "budget_hours")
     budget_amount = check.money(t.get("budget_amount"), where, "budget_amount")
     billable = check.flag(t.get("billable"), where, "billable")
     active = check.flag(t.get("active"), where, "active")
