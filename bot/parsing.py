@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from bot import dates
 from bot.errors import UserError
 
 USAGE = {
@@ -40,10 +41,8 @@ USAGE = {
 }
 SUBCOMMANDS = tuple(USAGE)
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
 DURATION_FORMS = "`90m`, `1h30m`, `1.5h`, `1:30` or `0.1h`"
-DATE_FORMS = "`YYYY-MM-DD`, `today`, `yesterday` or a weekday such as `monday`"
+DATE_FORMS = dates.FORMS
 
 _HOURS_MINUTES = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+)m(?:in)?)?$")
 _CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)$")
@@ -197,40 +196,9 @@ def parse_duration(word: str) -> int:
     return int(Decimal(seconds).quantize(Decimal(1), ROUND_HALF_UP))
 
 
-def looks_like_date(word: str) -> bool:
-    w = word.lower()
-    return bool(_ISO_DATE.match(w)) or w in ("today", "yesterday", "tomorrow") or _weekday(w) is not None
-
-
-def _weekday(word: str) -> int | None:
-    if len(word) < 3:
-        return None
-    for index, name in enumerate(WEEKDAYS):
-        if name.startswith(word):
-            return index
-    return None
-
-
-def parse_date(word: str, today: date) -> date:
-    """``YYYY-MM-DD``, ``today``, ``yesterday``, ``tomorrow`` or a weekday (the most recent
-    past one). Whether time may be logged on that day is the entries service's rule."""
-    w = word.strip().lower()
-    if w == "today":
-        return today
-    if w == "yesterday":
-        return today - timedelta(days=1)
-    weekday = _weekday(w)
-    if weekday is not None:
-        back = (today.weekday() - weekday) % 7 or 7
-        return today - timedelta(days=back)
-    if _ISO_DATE.match(w):
-        try:
-            return date.fromisoformat(w)
-        except ValueError:
-            raise UserError(f"`{word}` is not a real date. Write it as {DATE_FORMS}.") from None
-    if w == "tomorrow":
-        return today + timedelta(days=1)
-    raise UserError(f"`{word}` is not a date. Write it as {DATE_FORMS}.")
+def parse_date(word: str, today: date, *, day_first: bool = False) -> date:
+    """One day word (see ``bot.dates`` for every form)."""
+    return dates.parse_day([word], today, day_first=day_first)
 
 
 MAX_TEXT = 4000  # characters of /track text; a description is at most MAX_DESCRIPTION (rules)
@@ -252,9 +220,9 @@ def entry_number(word: str, sub: str) -> int:
     return number
 
 
-def parse(text: str, today: date) -> Command:
+def parse(text: str, today: date, *, day_first: bool = False) -> Command:
     """Parse the text after ``/track`` (as Slack sends it); ``today`` is today in the
-    person's timezone."""
+    person's timezone; ``day_first``: numeric dates put the day first (the workspace's locale)."""
     text = slack_text(text)
     if len(text) > MAX_TEXT:
         raise UserError(
@@ -300,7 +268,7 @@ def parse(text: str, today: date) -> Command:
         simple: dict[str, Command] = {"discard": Discard(), "status": Status(), "help": Help()}
         return simple.get(sub) or Report(sub)
     if sub == "log":
-        return _parse_log(args, today)
+        return _parse_log(args, today, day_first=day_first)
     raise UserError(
         f"`{words[0]}` is not a /track command. Try one of: "
         + ", ".join(f"`{s}`" for s in SUBCOMMANDS)
@@ -309,7 +277,7 @@ def parse(text: str, today: date) -> Command:
     )
 
 
-def _parse_log(args: list[str], today: date) -> Log:
+def _parse_log(args: list[str], today: date, *, day_first: bool) -> Log:
     if len(args) < 2:
         raise UserError("`/track log` needs a duration and a project.", usage=USAGE["log"])
     try:
@@ -318,12 +286,14 @@ def _parse_log(args: list[str], today: date) -> Log:
         raise UserError(err.message, usage=USAGE["log"]) from None
     project, rest = args[1], args[2:]
     day = today
-    if len(rest) >= 2 and rest[-2].lower() == "on" and looks_like_date(rest[-1]):
+    # `on` and up to three words that mean to be a day end the text: they must be one.
+    ons = [i for i, word in enumerate(rest) if word.lower() == "on" and len(rest) - i - 1 <= dates.MAX_WORDS]
+    if ons and dates.looks_like_a_day(rest[ons[-1] + 1 :]):
         try:
-            day = parse_date(rest[-1], today)
+            day = dates.parse_day(rest[ons[-1] + 1 :], today, day_first=day_first)
         except UserError as err:
             raise UserError(err.message, usage=USAGE["log"]) from None
-        rest = rest[:-2]
+        rest = rest[: ons[-1]]
     return Log(seconds=seconds, project=project, rest=rest, day=day)
 
 

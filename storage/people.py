@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, literal, select, update
@@ -39,6 +39,8 @@ class WorkspaceRow:
     required_fields: list[str]
     min_description_length: int = 0
     catalog_version: int = 0  # bumped by the import when the catalog changes (project_index)
+    locale: str = "en_US"  # how money and numeric dates are written
+    earliest_entry_date: date | None = None  # None: two years before today
 
 
 _PERSON_COLUMNS = cols(PersonRow, Person)
@@ -95,8 +97,10 @@ def workspace(conn: Connection) -> WorkspaceRow:
 
 
 def _workspace_row(row: tuple[Any, ...]) -> WorkspaceRow:
-    timezone, required, min_length, version = row
-    return WorkspaceRow(timezone, list(required or []), min_length or 0, version or 0)
+    timezone, required, min_length, version, locale, earliest = row
+    return WorkspaceRow(
+        timezone, list(required or []), min_length or 0, version or 0, locale or "en_US", earliest
+    )
 
 
 def register(conn: Connection, *, slack_id: str, name: str, timezone: str, now: datetime) -> PersonRow:

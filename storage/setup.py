@@ -46,6 +46,7 @@ class WorkspaceSetup:
     minimum_billable_minutes: int
     locale: str
     catalog_version: int
+    earliest_entry_date: date | None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
-from bot import parsing
+from bot import dates, parsing
 from bot.context import Deps
 from bot.listeners.forms import open_form
 from bot.notify import home_changed
@@ -22,6 +22,7 @@ from bot.services.clock import local_date
 from bot.services.track import FormRequest
 from bot.views import refusals
 from bot.views import track as views
+from storage import people as people_store
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ def run_track(deps: Deps, *, user_id: str, text: str, user_name: str | None = No
     try:
         with deps.db.transaction() as conn:
             person = people.get_or_register(conn, user_id, now=now, name_hint=user_name, for_update=True)
-            command = parsing.parse(text, local_date(now, person.timezone))
+            day_first = dates.day_first(people_store.workspace(conn).locale)
+            command = parsing.parse(text, local_date(now, person.timezone), day_first=day_first)
             result = track.execute(conn, person, command, now=now)
             refresh = people.needs_profile(person)
             if isinstance(result, FormRequest):

@@ -56,6 +56,9 @@ def describe(v: Violation) -> str:
             return "Pick the day the work was done."
         case Rule.FUTURE:
             return f"{f['day']:%a %d %b %Y} is in the future; you can only log time already worked."
+        case Rule.TOO_EARLY:
+            first = f"{f['earliest']:%a %d %b %Y}"
+            return f"{f['day']:%a %d %b %Y} is before {first}, the earliest day this firm takes time for."
         case Rule.CLOSED_MONTH:
             return f"{_month(f['day'])} is closed, so its time can't change; an admin can reopen it."
         case Rule.PROJECT:

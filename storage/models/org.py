@@ -55,6 +55,8 @@ class Workspace(Timestamps, Base):
     minimum_billable_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Money is shown in this locale (Babel), e.g. en_US, de_DE.
     locale: Mapped[str] = mapped_column(String(16), default="en_US", server_default="en_US")
+    # No entry may be dated before this day (None: two years before today).
+    earliest_entry_date: Mapped[date | None] = mapped_column(Date)
 
 
 class Person(Timestamps, Base):

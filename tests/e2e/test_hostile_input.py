@@ -102,3 +102,50 @@ def test_an_edit_that_changes_only_the_duration_keeps_a_long_description_whole(
     ))  # fmt: skip
     assert answer["response_action"] == "errors" and set(answer["errors"]) == {"duration", "description"}
     assert "at most 3,000" in answer["errors"]["description"]
+
+
+def test_a_newcomers_concurrent_first_requests_are_all_saved(firm: None, running_app: RunningApp) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from storage.models import Person
+
+    app = running_app
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(
+            pool.map(lambda i: app.say(f"log 1h acme first day {i}", user_id="U0FRESH"), range(10))
+        )
+    assert all("Logged 1:00" in a for a in answers), answers
+    with session_scope(app.sessions) as s:
+        assert len(s.scalars(select(Person).where(Person.slack_id == "U0FRESH")).all()) == 1
+    assert len(entries(app)) == 10
+
+
+def test_the_day_words_people_type_are_read_and_others_refused_by_name(
+    firm: None, running_app: RunningApp
+) -> None:
+    app = running_app  # today is Tuesday 17 November 2026
+    read = {
+        "log 1h acme Build a on dec 1": "for Mon 01 Dec 2025",
+        "log 1h acme Build b on 1 november": "for Sun 01 Nov 2026",
+        "log 1h acme Build c on last friday": "for Fri 13 Nov 2026",
+        "log 1h acme Build d on 11/03/2026": "for Tue 03 Nov 2026",  # the firm's locale is en_US: month first
+        "log 1h acme Build e on nov 2, 2026": "for Mon 02 Nov 2026",
+        "log 1h acme Build worked on homepage": "for Tue 17 Nov 2026",  # not a day: description
+    }
+    for text, needle in read.items():
+        assert needle in app.say(text), text
+    refused = {
+        "log 1h acme Build x on feb 30": "`feb 30` is not a real date",
+        "log 1h acme Build x on 31/31/2026": "is not a real date",
+        "log 1h acme Build x on 2019-06-01": "is before Sun 17 Nov 2024, the earliest day this firm takes time for",
+    }
+    before = len(entries(app))
+    for text, needle in refused.items():
+        assert needle in app.say(text), text
+    assert len(entries(app)) == before
+    assert entries(app)[-1].description == "worked on homepage"
+
+
+def test_numeric_dates_follow_the_firms_locale(firm: None, running_app: RunningApp) -> None:
+    import_firm(running_app.db, "workspace: {locale: de_DE}", running_app.clock())
+    assert "for Wed 11 Mar 2026" in running_app.say("log 1h acme Build x on 11/03/2026")

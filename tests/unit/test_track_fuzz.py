@@ -52,6 +52,29 @@ WORDS = st.sampled_from(
         "<!channel>",
         "%",
         "_",
+        # day words after `on`
+        "dec",
+        "feb",
+        "30",
+        "1,",
+        "2025",
+        "last",
+        "friday",
+        "03/02/2026",
+        "31/31/2026",
+        "2019-06-01",
+        "2026/11/01",
+        # what Slack escapes, and what nobody should send
+        "&amp;",
+        "&lt;b&gt;",
+        "R&amp;D",
+        "\x00",
+        "9" * 40,
+        "x" * 3100,
+        "y" * 4100,
+        "reopen",
+        "rate",
+        "audit",
     ]
 )
 TEXTS = st.one_of(

@@ -136,7 +136,10 @@ def from_timer(
         started_at=timer.started_at, ended_at=now,
     )  # fmt: skip
     closed = periods.closed_among(conn, day)
-    found = rules.duration(seconds) + rules.day(day, today=local_date(now, person.timezone), closed=closed)
+    earliest = people_store.workspace(conn).earliest_entry_date
+    found = rules.duration(seconds) + rules.day(
+        day, today=local_date(now, person.timezone), closed=closed, earliest=earliest
+    )
     found += rules.description(timer.description)
     found += rules.task_of(project, task, newly_chosen=False)
     if found:
@@ -198,7 +201,9 @@ def _checked(
         found += rules.closed_month(existing.date, closed)
     if existing is None or draft.description.strip() != existing.description:
         found += rules.description(draft.description.strip())
-    found += _timing(draft, person, now=now, closed=closed)
+    found += _timing(
+        draft, person, now=now, closed=closed, earliest=people_store.workspace(conn).earliest_entry_date
+    )
     if project is not None:
         found += _complete(conn, project, draft)
     found = _merge(problems, found, draft)
@@ -234,9 +239,11 @@ def _resolve(
     return project, task, work_type, found
 
 
-def _timing(draft: Draft, person: PersonRow, *, now: datetime, closed: set[str]) -> list[Violation]:
+def _timing(
+    draft: Draft, person: PersonRow, *, now: datetime, closed: set[str], earliest: date | None
+) -> list[Violation]:
     return rules.duration(draft.seconds) + rules.day(
-        draft.day, today=local_date(now, person.timezone), closed=closed
+        draft.day, today=local_date(now, person.timezone), closed=closed, earliest=earliest
     )
 
 

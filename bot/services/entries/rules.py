@@ -34,6 +34,7 @@ class Rule(StrEnum):
     TIMES_AND_DURATION = "times_and_duration"  # both a duration and start and end times
     DATE_MISSING = "date_missing"
     FUTURE = "future"  # after today, in the person's timezone
+    TOO_EARLY = "too_early"  # before the workspace's earliest entry date
     CLOSED_MONTH = "closed_month"
     PROJECT = "project"  # not a project open for new time
     NO_MATCH = "no_match"  # typed text names no open project
@@ -94,13 +95,26 @@ def duration(seconds: int | None, *, field: str = "duration") -> list[Violation]
     return []
 
 
-def day(value: date | None, *, today: date, closed: set[str]) -> list[Violation]:
-    """The day the work was done: given, not after today, and in an open month."""
+def day(
+    value: date | None, *, today: date, closed: set[str], earliest: date | None = None
+) -> list[Violation]:
+    """The day the work was done: given, not after today, not before the firm's earliest
+    day (two years back unless set), and in an open month."""
     if value is None:
         return [Violation("date", Rule.DATE_MISSING)]
     if value > today:
         return [Violation("date", Rule.FUTURE, {"day": value})]
+    first = earliest or two_years_before(today)
+    if value < first:
+        return [Violation("date", Rule.TOO_EARLY, {"day": value, "earliest": first})]
     return closed_month(value, closed)
+
+
+def two_years_before(today: date) -> date:
+    try:
+        return today.replace(year=today.year - 2)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - 2, day=28)
 
 
 def closed_month(value: date, closed: set[str], *, field: str = "date") -> list[Violation]:

@@ -25,6 +25,7 @@ class WorkspacePlan:
     rounding: str | None
     minimum_billable_minutes: int | None
     locale: str | None
+    earliest_entry_date: date | None = None
 
 
 @dataclass(frozen=True)

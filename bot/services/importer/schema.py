@@ -16,7 +16,7 @@ from bot.errors import UserError
 TOP_KEYS = {"workspace", "people", "clients", "work_types", "rates"}
 WORKSPACE_KEYS = {
     "name", "timezone", "currency", "billing_increment_minutes", "required_fields", "min_description_length",
-    "rounding", "minimum_billable_minutes", "locale",
+    "rounding", "minimum_billable_minutes", "locale", "earliest_entry_date",
 }  # fmt: skip
 PERSON_KEYS = {"slack_id", "name", "role", "timezone", "rate", "schedule", "active"}
 CLIENT_KEYS = {

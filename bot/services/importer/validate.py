@@ -114,7 +114,17 @@ def _workspace(raw: Any, check: Checker) -> WorkspacePlan:
         currency=check.currency(ws.get("currency"), "workspace"),
         billing_increment_minutes=increment,
         required_fields=check.fields(ws.get("required_fields"), "workspace", "required_fields"),
+        earliest_entry_date=_earliest(ws.get("earliest_entry_date"), check),
     )
+
+
+def _earliest(value: Any, check: Checker) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime) or not isinstance(value, date):
+        check.fail("workspace", f"earliest_entry_date {value!r} must be a date such as 2025-01-01")
+        return None
+    return value
 
 
 def _person(raw: Any, where: str, check: Checker, named: _Named) -> PersonPlan | None:
