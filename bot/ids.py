@@ -40,3 +40,8 @@ ENTRY_DECISION = "entry_decision"  # overflow; values "approve:<submission>:<ent
 VIEW_ALL_ENTRIES = "view_all_entries"  # value: submission id
 ENTRIES_MODAL = "submission_entries_modal"  # callback_id
 ENTRIES_PAGE = "entries_page"  # ":previous" / ":next" (unique per block); value: the page number
+
+# A timer not saved as it stands (it ran past the limit or midnight, or its month closed):
+# the person's choice; ":<n>" keeps action ids unique in the block; value: JSON
+# {"t": timer id, "a": "end" | "from" | "form" | "discard", "at": epoch seconds}
+TIMER_CHOICE = "timer_choice"

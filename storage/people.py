@@ -41,6 +41,7 @@ class WorkspaceRow:
     catalog_version: int = 0  # bumped by the import when the catalog changes (project_index)
     locale: str = "en_US"  # how money and numeric dates are written
     earliest_entry_date: date | None = None  # None: two years before today
+    timer_limit_minutes: int = 720
 
 
 _PERSON_COLUMNS = cols(PersonRow, Person)
@@ -97,9 +98,15 @@ def workspace(conn: Connection) -> WorkspaceRow:
 
 
 def _workspace_row(row: tuple[Any, ...]) -> WorkspaceRow:
-    timezone, required, min_length, version, locale, earliest = row
+    timezone, required, min_length, version, locale, earliest, limit = row
     return WorkspaceRow(
-        timezone, list(required or []), min_length or 0, version or 0, locale or "en_US", earliest
+        timezone,
+        list(required or []),
+        min_length or 0,
+        version or 0,
+        locale or "en_US",
+        earliest,
+        limit or 720,
     )
 
 

@@ -47,6 +47,7 @@ class WorkspaceSetup:
     locale: str
     catalog_version: int
     earliest_entry_date: date | None
+    timer_limit_minutes: int
 
 
 @dataclass(frozen=True)

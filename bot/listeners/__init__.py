@@ -5,7 +5,17 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import Deps
-from bot.listeners import actions, approvals, commands, events, forms, options, shortcuts, submission_entries
+from bot.listeners import (
+    actions,
+    approvals,
+    commands,
+    events,
+    forms,
+    options,
+    shortcuts,
+    submission_entries,
+    timer_choices,
+)
 
 
 def register_listeners(app: App, deps: Deps) -> None:
@@ -17,5 +27,6 @@ def register_listeners(app: App, deps: Deps) -> None:
     actions.register(app, deps)
     approvals.register(app, deps)
     submission_entries.register(app, deps)
+    timer_choices.register(app, deps)
     shortcuts.register(app, deps)
     events.register(app, deps)

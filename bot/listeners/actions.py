@@ -21,10 +21,11 @@ from bot.listeners.forms import open_form, read_entry_form
 from bot.notify import HOME_DELAY_IN_VIEW, home_changed, publish_home
 from bot.services import people, timers
 from bot.services.clock import local_date
-from bot.services.entries import rules
+from bot.services.entries import Invalid, rules
 from bot.services.track import FormRequest
 from bot.views import entry_modal as views
 from bot.views import refusals
+from bot.views import timers as timer_views
 from storage import catalog
 from storage import people as people_store
 
@@ -147,6 +148,7 @@ def _change_timer(deps: Deps, client: WebClient, body: dict[str, Any], change: A
     """Start or stop from the Home tab, then republish it; a refusal is shown as a message."""
     user_id = body["user"]["id"]
     now = deps.clock()
+    person = None
     try:
         with deps.db.transaction() as conn:
             person = people.get_or_register(
@@ -154,7 +156,9 @@ def _change_timer(deps: Deps, client: WebClient, body: dict[str, Any], change: A
             )
             change(conn, person, now)
     except Exception as err:
-        if refusals.meant_for_people(err):
+        if isinstance(err, Invalid) and person is not None and timer_views.choices_for(err):
+            _show(client, body, timer_views.choices_modal(person, err))  # the timer runs on until they choose
+        elif refusals.meant_for_people(err):
             _tell(client, body, refusals.explain(err))
         else:
             logger.exception("timer change from the Home tab failed for %s", user_id)
@@ -168,9 +172,13 @@ def _user_name(body: dict[str, Any]) -> str | None:
 
 
 def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
+    _show(client, body, views.done_modal("Punchcard", f":warning: {text}"))
+
+
+def _show(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
     trigger = body.get("trigger_id")
     if trigger:
         try:
-            client.views_open(trigger_id=trigger, view=views.done_modal("Punchcard", f":warning: {text}"))
+            client.views_open(trigger_id=trigger, view=view)
         except SlackApiError as err:
             logger.warning("could not show a refusal: %s", err.response.get("error"))

@@ -19,8 +19,10 @@ from bot.notify import home_changed
 from bot.profiles import refresh_person
 from bot.services import people, track
 from bot.services.clock import local_date
+from bot.services.entries import Invalid
 from bot.services.track import FormRequest
 from bot.views import refusals
+from bot.views import timers as timer_views
 from bot.views import track as views
 from storage import people as people_store
 
@@ -79,6 +81,7 @@ def run_track(deps: Deps, *, user_id: str, text: str, user_name: str | None = No
     once and nothing is left to fail after the ack.
     """
     now = deps.clock()
+    person = None
     try:
         with deps.db.transaction() as conn:
             person = people.get_or_register(conn, user_id, now=now, name_hint=user_name, for_update=True)
@@ -91,6 +94,8 @@ def run_track(deps: Deps, *, user_id: str, text: str, user_name: str | None = No
             changed = not isinstance(command, READ_ONLY)
             return Reply(views.render(person, result), refresh_profile=refresh, changed=changed)
     except Exception as err:
+        if isinstance(err, Invalid) and person is not None and timer_views.choices_for(err):
+            return Reply(timer_views.choices(person, err))  # the timer runs on until they choose
         if refusals.meant_for_people(err):
             return Reply(views.error(refusals.explain(err)))
         ref = uuid.uuid4().hex[:8]

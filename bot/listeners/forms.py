@@ -53,31 +53,7 @@ def open_form(
         with deps.db.transaction() as conn:
             person = people.get_or_register(conn, user_id, now=now)
             newcomer = people.needs_profile(person)
-            seal: dict[str, Any] = {"u": user_id}
-            if request.kind in ("entry", "start"):
-                defaults = entry_form.new_defaults(conn, person, now=now, description=description)
-                if request.kind == "start":
-                    view = views.start_modal(defaults, metadata=metadata.seal(seal, deps.secret))
-                else:
-                    view = views.entry_modal(
-                        defaults,
-                        catalog.work_types(conn),
-                        metadata=metadata.seal(seal, deps.secret),
-                        editing=False,
-                    )
-            elif request.kind == "edit" and request.entry_id is not None:
-                defaults, version = entry_form.edit_defaults(conn, person, request.entry_id)
-                seal.update(e=request.entry_id, v=version)
-                view = views.entry_modal(defaults, catalog.work_types(conn),
-                                         metadata=metadata.seal(seal, deps.secret), editing=True)  # fmt: skip
-            elif request.kind == "delete" and request.entry_id is not None:
-                entry = entries.own_entry(conn, person, request.entry_id)
-                project = catalog.project(conn, entry.project_id)
-                assert project is not None
-                seal.update(e=entry.id, v=entries.version(entry))
-                view = views.delete_modal(entry, project, metadata=metadata.seal(seal, deps.secret))
-            else:
-                raise Refused("no_such_form")
+            view = _form(deps, conn, person, request, description)
     except Exception as err:
         if not refusals.meant_for_people(err):
             logger.exception("opening the %s form failed for %s", request.kind, user_id)
@@ -89,6 +65,35 @@ def open_form(
     open_view(client, trigger_id, view)
     if newcomer:  # registered just now (a shortcut or a Home button came first): their profile
         refresh_person(deps, client, user_id)
+
+
+def _form(deps: Deps, conn: Any, person: Any, request: FormRequest, description: str) -> dict[str, Any]:
+    """The modal the request names, sealed with who opened it and what it changes."""
+    now, kind, entry_id = deps.clock(), request.kind, request.entry_id
+    seal: dict[str, Any] = {"u": person.slack_id}
+    editing = False
+    if kind == "start":
+        defaults = entry_form.new_defaults(conn, person, now=now, description=description)
+        return views.start_modal(defaults, metadata=metadata.seal(seal, deps.secret))
+    if kind == "entry":
+        defaults = entry_form.new_defaults(conn, person, now=now, description=description)
+    elif kind == "timer" and entry_id is not None:
+        defaults = entry_form.timer_defaults(conn, person, entry_id)
+        seal.update(timer=entry_id)
+    elif kind == "edit" and entry_id is not None:
+        defaults, version = entry_form.edit_defaults(conn, person, entry_id)
+        seal.update(e=entry_id, v=version)
+        editing = True
+    elif kind == "delete" and entry_id is not None:
+        entry = entries.own_entry(conn, person, entry_id)
+        project = catalog.project(conn, entry.project_id)
+        assert project is not None
+        seal.update(e=entry.id, v=entries.version(entry))
+        return views.delete_modal(entry, project, metadata=metadata.seal(seal, deps.secret))
+    else:
+        raise Refused("no_such_form")
+    sealed = metadata.seal(seal, deps.secret)
+    return views.entry_modal(defaults, catalog.work_types(conn), metadata=sealed, editing=editing)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -153,6 +158,8 @@ def _submit_entry(deps: Deps, user_id: str, view: dict[str, Any]) -> dict[str, A
         now = deps.clock()
         with deps.db.transaction() as conn:
             person = people.get_or_register(conn, user_id, now=now, for_update=True)
+            if data.get("timer"):  # the time a timer stood for, by hand: the timer goes with it
+                timers.replace(conn, person, int(data["timer"]), now=now)
             saved = entry_form.save(conn, person, form, now=now, entry_id=data.get("e"),
                                     expected_version=data.get("v"))  # fmt: skip
         verb = "Saved" if data.get("e") else "Logged"

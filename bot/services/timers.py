@@ -103,22 +103,50 @@ def start(
     return Started(timer=timer, project=project, task=task, saved=saved)
 
 
-def stop(conn: Connection, person: PersonRow, *, now: datetime, description: str | None = None) -> Saved:
+def stop(
+    conn: Connection,
+    person: PersonRow,
+    *,
+    now: datetime,
+    description: str | None = None,
+    timer_id: int | None = None,
+    end: datetime | None = None,
+    begin: datetime | None = None,
+) -> Saved:
     """The running timer, saved as an entry; ``description`` (given when stopping) replaces
-    the one it was started with."""
-    timer = timers.take(conn, person.id)
-    if timer is None:
-        raise Invalid([Violation("entry", Rule.NO_TIMER)])
+    the one it was started with. ``timer_id``, ``end`` and ``begin``: a choice the person
+    made about this very timer (see ``entries.timed``): refused when it no longer runs."""
+    timer = _take(conn, person, timer_id)
     if description is not None and description.strip():
         timer = dataclasses.replace(timer, description=description.strip())
-    return entries.from_timer(conn, person, timer, now=now)
+    return entries.from_timer(conn, person, timer, now=now, end=end, begin=begin)
 
 
-def discard(conn: Connection, person: PersonRow, *, now: datetime) -> Discarded:
+def replace(conn: Connection, person: PersonRow, timer_id: int, *, now: datetime) -> TimerRow:
+    """The timer, taken because the person logged the time it stood for by hand instead."""
+    timer = _take(conn, person, timer_id)
+    project = catalog.project(conn, timer.project_id)
+    elapsed = max(0, int((now - timer.started_at).total_seconds()))
+    _record_discard(
+        conn, person, timer, project.code if project else "?", elapsed, now=now, why="logged by hand instead"
+    )
+    return timer
+
+
+def _take(conn: Connection, person: PersonRow, timer_id: int | None) -> TimerRow:
+    timer = timers.take(conn, person.id)
+    if timer_id is not None and (timer is None or timer.id != timer_id):
+        raise Invalid([Violation("entry", Rule.TIMER_GONE)])
+    if timer is None:
+        raise Invalid([Violation("entry", Rule.NO_TIMER)])
+    return timer
+
+
+def discard(conn: Connection, person: PersonRow, *, now: datetime, timer_id: int | None = None) -> Discarded:
     """Drop the running timer without saving its time (recorded in the audit trail)."""
     found = timers.running(conn, person.id)
-    if found is None:
-        raise Invalid([Violation("entry", Rule.NO_TIMER)])
+    if found is None or (timer_id is not None and found[0].id != timer_id):
+        raise Invalid([Violation("entry", Rule.TIMER_GONE if timer_id is not None else Rule.NO_TIMER)])
     timer, project, _task = found
     timers.take(conn, person.id)
     elapsed = max(0, int((now - timer.started_at).total_seconds()))

@@ -42,7 +42,8 @@ class HelpResult:
 
 @dataclass(frozen=True)
 class FormRequest:
-    """Open a modal: ``kind`` is "entry", "start", "edit" or "delete" (the last two name an entry)."""
+    """Open a modal: ``kind`` is "entry", "start", "edit", "delete" (these two name an entry)
+    or "timer" (the entry form for a running timer's time: ``entry_id`` is the timer's id)."""
 
     kind: str
     entry_id: int | None = None

@@ -126,8 +126,10 @@ def entry_modal(
         duration["initial_value"] = defaults.duration
     start: dict[str, Any] = {"type": "timepicker", "action_id": ids.START_TIME_INPUT}
     end: dict[str, Any] = {"type": "timepicker", "action_id": ids.END_TIME_INPUT}
-    if defaults.start_time and defaults.end_time:
-        start["initial_time"], end["initial_time"] = defaults.start_time, defaults.end_time
+    if defaults.start_time:  # an entry's times, or a timer's start (the person gives its end)
+        start["initial_time"] = defaults.start_time
+    if defaults.end_time:
+        end["initial_time"] = defaults.end_time
     allowed_billable = defaults.project is None or defaults.project.billing_type.value != "non_billable"
     blocks = [
         _project_block(defaults),

@@ -37,6 +37,16 @@ def _locked(v: Violation) -> str:
     return f"This entry can't be changed: {reasons.get(status, str(status))}."  # type: ignore[arg-type]
 
 
+def _review(v: Violation) -> str:
+    f = v.facts
+    ran = f["ran"]
+    hours = int(ran.total_seconds() // 3600)
+    span = f"{hours}:{int(ran.total_seconds() % 3600 // 60):02d}"
+    why = (f"more than the firm's {int(f['limit'].total_seconds() // 3600)} hours" if ran > f["limit"]
+           else "past midnight")  # fmt: skip
+    return f"This timer has run {span}, {why}, so it was not saved: say how long you worked."
+
+
 def describe(v: Violation) -> str:
     """The rule's sentence (mrkdwn-safe: names are escaped)."""
     f = v.facts
@@ -99,6 +109,12 @@ def describe(v: Violation) -> str:
             return _locked(v)
         case Rule.STALE:
             return "This entry changed after you opened it; nothing was saved. Open it again."
+        case Rule.TIMER_REVIEW:
+            return _review(v)
+        case Rule.TIMER_SPAN:
+            return "That span is outside the time the timer ran; nothing was saved."
+        case Rule.TIMER_GONE:
+            return "That timer is no longer running, so nothing was changed."
         case Rule.NO_TIMER:
             return "No timer is running. Start one with `/track start <project>`."
     return str(v.rule)
@@ -125,10 +141,10 @@ def refusal(err: Invalid, *, hint: str = "") -> str:
     """A refused change as one message: every rule it broke, and that nothing was saved."""
     lines = sentences(err)
     text = lines[0] if len(lines) == 1 else "\n".join(f"• {line}" for line in lines)
-    final = {Rule.NOT_YOURS, Rule.STALE, Rule.NO_TIMER}  # these say what happened themselves
+    final = {Rule.NOT_YOURS, Rule.STALE, Rule.NO_TIMER, Rule.TIMER_REVIEW, Rule.TIMER_GONE, Rule.TIMER_SPAN}
     if not any(v.rule in final for v in err.violations):
         text += "\nNothing was saved."
-    if err.timer:
+    if err.timer and not any(v.rule == Rule.TIMER_REVIEW or v.facts.get("timer_id") for v in err.violations):
         hint = hint or TIMER_HINT
     return text + (f"\n{hint}" if hint else "")
 

@@ -57,6 +57,9 @@ class Workspace(Timestamps, Base):
     locale: Mapped[str] = mapped_column(String(16), default="en_US", server_default="en_US")
     # No entry may be dated before this day (None: two years before today).
     earliest_entry_date: Mapped[date | None] = mapped_column(Date)
+    # A timer that ran longer than this (or past its owner's midnight) is not saved by a
+    # plain stop: its owner says how long they worked.
+    timer_limit_minutes: Mapped[int] = mapped_column(Integer, default=720, server_default="720")
 
 
 class Person(Timestamps, Base):

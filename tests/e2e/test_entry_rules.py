@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -97,15 +98,19 @@ def by_timer_stop(app: RunningApp, case: str) -> str:
             )
         if case == "task of another project":
             s.execute(RunningTimer.__table__.update().values(task_id=n["audit"]))
-    later = {"25 h": timedelta(hours=25), "zero": timedelta(0), "closed month": timedelta(hours=5)}
+    later = {"25 h of a timer": timedelta(hours=25), "zero": timedelta(0), "closed month": timedelta(hours=5)}
     app.clock.set(started + later.get(case, timedelta(hours=1)))
     if case == "closed month":
         close_october(app)
-    return app.say("stop")
+    _status, answer = app.track("stop")
+    return str(answer.get("text", "")) + json.dumps(answer.get("blocks", []))
 
 
 CASES = {
-    "25 h": (DURATION, (by_log, by_form, by_timer_stop)),
+    "25 h": (DURATION, (by_log, by_form)),
+    # A timer that ran past the firm's limit is not refused by the 24-hour rule: its owner is
+    # asked how long they worked (tests/e2e/test_timer_choices.py).
+    "25 h of a timer": ("has run 25:00, more than the firm's 12 hours", (by_timer_stop,)),
     "zero": (DURATION, (by_log, by_form, by_timer_stop)),
     "future date": (FUTURE, (by_log, by_form, by_timer_stop)),
     # /track names a task by its name among the project's own tasks: the text cannot name another's.
@@ -132,7 +137,9 @@ def test_an_invalid_entry_gets_the_same_rules_words_on_every_surface(
         assert "Saved 1:00" in answer and entry_count(running_app) == 1
     else:
         assert entry_count(running_app) == 0, (case, surface)
-    if surface == "by_timer_stop" and case != "missing description":
+    if surface == "by_timer_stop" and case in ("25 h of a timer", "closed month"):
+        assert "timer_choice" in answer  # buttons: what they may save instead, or discard
+    elif surface == "by_timer_stop" and case != "missing description":
         assert "The timer is still running" in answer and "`/track discard`" in answer
 
 

@@ -286,3 +286,23 @@ def test_a_reminder_of_hundreds_of_waiting_submissions_fits_one_message() -> Non
         )
         check_message(message)
         assert ("…and 260 more" in str(message["blocks"])) == (n == 300)
+
+
+def test_a_timers_choices_fit_a_message_and_a_modal() -> None:
+    from bot.services.entries import Invalid
+    from bot.services.entries.rules import Violation
+    from bot.views.timers import choices, choices_modal
+
+    started = NOW - timedelta(hours=30)
+    review = Violation("entry", Rule.TIMER_REVIEW, {
+        "timer_id": 2**31 - 1, "started_at": started, "now": NOW, "ran": NOW - started, "limit": timedelta(hours=12),
+        "past_midnight": True, "ends": [started + timedelta(hours=8), started + timedelta(hours=12)],
+    })  # fmt: skip
+    closed = Violation("date", Rule.CLOSED_MONTH, {"day": date(2026, 10, 31), "timer_id": 1, "now": NOW,
+                                                    "open_from": NOW - timedelta(hours=9)})  # fmt: skip
+    for v in (review, closed):
+        err = Invalid([v], timer=True)
+        message = choices(person(), err)
+        check_message(message)
+        assert any(b["type"] == "actions" for b in message["blocks"])
+        check_modal(choices_modal(person(), err))

@@ -26,7 +26,6 @@ from storage.catalog import ProjectRow, TaskRow, WorkTypeRow
 from storage.entries import EntryRow
 from storage.models import EntrySource
 from storage.people import PersonRow
-from storage.timers import TimerRow
 
 
 @dataclass(frozen=True)
@@ -110,52 +109,6 @@ def delete(
     assert gone is not None
     audit.record(conn, entry_id=gone.id, actor=person.slack_id, action="delete", now=now, before=gone)
     return gone
-
-
-def from_timer(
-    conn: Connection, person: PersonRow, timer: TimerRow, *, now: datetime, comment: str = "stopped timer"
-) -> Saved:
-    """The span a timer ran, as an entry (the caller has taken the timer; on a refusal it
-    rolls back and the timer runs on). Its day is the day it started in the person's
-    timezone; its project and task are kept even if closed since it started. What the
-    policy still asks (a description) does not refuse it: it is saved and ``pending``."""
-    index = project_index.current(conn)
-    project = index.by_id.get(timer.project_id) or catalog.project(conn, timer.project_id)
-    assert project is not None  # timers keep their project (a foreign key)
-    task = None
-    if timer.task_id is not None:
-        task = index.tasks_by_id.get(timer.task_id) or catalog.task(conn, timer.task_id)
-    elapsed = (now - timer.started_at).total_seconds()
-    # Whole seconds of true elapsed time (UTC instants: exact across a DST change); a timer
-    # that ran part of a second ran some time.
-    seconds = max(1, int(elapsed)) if elapsed > 0 else 0
-    day = local_date(timer.started_at, person.timezone)
-    draft = Draft(
-        project_id=project.id, day=day, seconds=seconds, task_id=timer.task_id,
-        work_type_id=timer.work_type_id, description=timer.description, billable=timer.billable,
-        started_at=timer.started_at, ended_at=now,
-    )  # fmt: skip
-    closed = periods.closed_among(conn, day)
-    earliest = people_store.workspace(conn).earliest_entry_date
-    found = rules.duration(seconds) + rules.day(
-        day, today=local_date(now, person.timezone), closed=closed, earliest=earliest
-    )
-    found += rules.description(timer.description)
-    found += rules.task_of(project, task, newly_chosen=False)
-    if found:
-        raise Invalid(found, timer=True)
-    entry = store.insert_entry(
-        conn,
-        person_id=person.id,
-        values=_content(draft, project, task, None),
-        source=EntrySource.TIMER,
-        now=now,
-    )
-    audit.record(conn, entry_id=entry.id, actor=person.slack_id, action="create", now=now, after=entry,
-                 comment=comment)  # fmt: skip
-    return Saved(
-        entry, project, task, pending=_complete(conn, project, draft), billed=_billed(conn, entry, project)
-    )
 
 
 def own_entry(

@@ -17,8 +17,8 @@ from bot.parsing import parse_duration
 from bot.services.clock import local_date, zone
 from bot.services.entries import changes, rules
 from bot.services.entries.changes import Draft, Saved
-from bot.services.entries.rules import Rule, Violation
-from storage import catalog
+from bot.services.entries.rules import Invalid, Rule, Violation
+from storage import catalog, timers
 from storage.catalog import ProjectRow, TaskRow
 from storage.entries import EntryRow
 from storage.people import PersonRow
@@ -121,6 +121,20 @@ def new_defaults(
         description=description,
         billable=rules.billable(project, None) if project else True,
     )
+
+
+def timer_defaults(conn: Connection, person: PersonRow, timer_id: int) -> FormDefaults:
+    """The form for the time a running timer stood for, from its start (the person gives the
+    end); saving it replaces the timer."""
+    found = timers.running(conn, person.id)
+    if found is None or found[0].id != timer_id:
+        raise Invalid([Violation("entry", Rule.TIMER_GONE)])
+    timer, project, task = found
+    return FormDefaults(
+        day=local_date(timer.started_at, person.timezone), project=project, task_id=task.id if task else None,
+        tasks=catalog.tasks_of(conn, project.id), start_time=_hhmm(timer.started_at, person.timezone),
+        description=timer.description, work_type_id=timer.work_type_id, billable=timer.billable,
+    )  # fmt: skip
 
 
 def edit_defaults(conn: Connection, person: PersonRow, entry_id: int) -> tuple[FormDefaults, str]:

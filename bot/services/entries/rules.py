@@ -51,6 +51,9 @@ class Rule(StrEnum):
     LOCKED = "locked"  # submitted, approved or billed
     STALE = "stale"  # changed since the form was opened
     NO_TIMER = "no_timer"
+    TIMER_REVIEW = "timer_review"  # ran past the firm's limit or its owner's midnight: they choose
+    TIMER_SPAN = "timer_span"  # a chosen span outside what the timer ran
+    TIMER_GONE = "timer_gone"  # a choice about a timer no longer running
 
 
 # Fields a violation may name: the entry form's inputs, or "entry" for the entry as a whole.

@@ -26,6 +26,7 @@ class WorkspacePlan:
     minimum_billable_minutes: int | None
     locale: str | None
     earliest_entry_date: date | None = None
+    timer_limit_minutes: int | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ TOP_KEYS = {"workspace", "people", "clients", "work_types", "rates"}
 WORKSPACE_KEYS = {
     "name", "timezone", "currency", "billing_increment_minutes", "required_fields", "min_description_length",
     "rounding", "minimum_billable_minutes", "locale", "earliest_entry_date",
+    "timer_limit_hours",
 }  # fmt: skip
 PERSON_KEYS = {"slack_id", "name", "role", "timezone", "rate", "schedule", "active"}
 CLIENT_KEYS = {

@@ -115,7 +115,18 @@ def _workspace(raw: Any, check: Checker) -> WorkspacePlan:
         billing_increment_minutes=increment,
         required_fields=check.fields(ws.get("required_fields"), "workspace", "required_fields"),
         earliest_entry_date=_earliest(ws.get("earliest_entry_date"), check),
+        timer_limit_minutes=_timer_limit(ws.get("timer_limit_hours"), check),
     )
+
+
+def _timer_limit(value: Any, check: Checker) -> int | None:
+    hours = check.money(value, "workspace", "timer_limit_hours", places=2)
+    if hours is None:
+        return None
+    if not 1 <= hours <= 24:
+        check.fail("workspace", f"timer_limit_hours {value!r} must be from 1 to 24")
+        return None
+    return int(hours * 60)
 
 
 def _earliest(value: Any, check: Checker) -> date | None:
