@@ -200,6 +200,14 @@ def mark_submitted(conn: Connection, entry_ids: list[int], *, submission_id: int
     )
 
 
+def waiting_days(conn: Connection, submission_id: int) -> list[date]:
+    """The days of the entries of the submission still waiting."""
+    found = select(TimeEntry.date).where(
+        TimeEntry.submission_id == submission_id, TimeEntry.status == EntryStatus.SUBMITTED
+    )
+    return list(conn.execute(found.distinct()).scalars())
+
+
 def waiting_ids(conn: Connection, submission_id: int) -> list[int]:
     """The entries of the submission still waiting for a decision."""
     return list(conn.execute(_WAITING_IDS, {"b_submission": submission_id}).scalars())

@@ -32,6 +32,8 @@ _TEXT = {
     "form_of_someone_else": "This form was opened by someone else, so nothing was saved.",
     "no_such_form": "That form does not exist.",
     "project_closed": "That project is closed; pick another one.",
+    "closed_months": "{months} is closed, so its time can't be approved or sent back; an admin can reopen "
+    "the month first (`punchcard period reopen`). Nothing was changed.",
     "period_reversed": "--from {first} is after --to {last}",
     "no_client": "no client named {name!r}",
 }

@@ -149,3 +149,19 @@ def test_the_day_words_people_type_are_read_and_others_refused_by_name(
 def test_numeric_dates_follow_the_firms_locale(firm: None, running_app: RunningApp) -> None:
     import_firm(running_app.db, "workspace: {locale: de_DE}", running_app.clock())
     assert "for Wed 11 Mar 2026" in running_app.say("log 1h acme Build x on 11/03/2026")
+
+
+def test_approving_time_of_a_month_closed_since_says_so_and_changes_nothing(
+    firm: None, running_app: RunningApp
+) -> None:
+    from bot.services import periods
+    from tests.e2e.test_approvals import PARTNER, click, statuses, submit_two
+
+    app = running_app
+    dm = submit_two(app)  # Monday 16 and Tuesday 17 November
+    with app.db.transaction() as conn:
+        periods.close(conn, "2026-11", actor="cli", reason="month-end", now=app.clock())
+    click(app, PARTNER, "approve_all", dm["blocks"][-1]["elements"][0]["value"])
+    refusal = app.fake.wait_for("chat.postEphemeral")[-1].params["text"]
+    assert "2026-11 is closed, so its time can't be approved" in refusal and "went wrong" not in refusal
+    assert statuses(app) == ["submitted", "submitted"]

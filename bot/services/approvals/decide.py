@@ -18,7 +18,7 @@ from bot.errors import Refused
 from bot.services.entries import status
 from storage import approvals as store
 from storage import entries as entry_store
-from storage import outbox, people
+from storage import outbox, people, periods
 from storage.approvals import SubmissionRow
 from storage.models import EntryStatus, Role, SubmissionStatus
 from storage.people import PersonRow
@@ -128,6 +128,7 @@ def decide(
     comment = reason.strip()
     if not approve and not comment:
         raise Refused("reason_needed")
+    _open_months(conn, entry_store.waiting_days(conn, submission_id))
     decided = SubmissionStatus.APPROVED if approve else SubmissionStatus.REJECTED
     # The claim: of every decision on this submission (whole or per entry), one at a time
     # holds the row, and only while it is pending.
@@ -179,6 +180,7 @@ def decide_entry(
         raise AlreadyDecided(outcome, done.decided_by, done.decided_at)
     if entry is None:
         raise Refused("not_in_submission")
+    _open_months(conn, [entry.date])
     outcome = EntryStatus.APPROVED if approve else EntryStatus.REJECTED
     if not status.decide_one(conn, entry, submission_id=submission_id, approve=approve, actor=actor.slack_id,
                              now=now, reason=comment):  # fmt: skip
@@ -191,6 +193,13 @@ def decide_entry(
                            closed.value if closed else None)  # fmt: skip
     _tell(conn, sub, which=str(entry_id), notice=decided.payload(), kind="entry_notice", now=now)
     return decided
+
+
+def _open_months(conn: Connection, days: list[date]) -> None:
+    """A closed month's time cannot change, approval included: say so before the database does."""
+    closed = periods.closed_among(conn, *days)
+    if closed:
+        raise Refused("closed_months", months=", ".join(sorted(closed)))
 
 
 def _close_if_done(
