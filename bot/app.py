@@ -10,6 +10,7 @@ from slack_bolt import App, BoltResponse
 from bot.config import Settings
 from bot.context import Deps
 from bot.listeners import register_listeners
+from bot.signing import replay_guard
 from bot.slack import make_client
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,10 @@ def create_app(settings: Settings, deps: Deps, *, token_verification: bool = Tru
         listener_executor=deps.executor,
         token_verification_enabled=token_verification,
         raise_error_for_unhandled_request=False,
+        # The front door (bot.web) checks the signature before the body is read: the one place.
+        request_verification_enabled=False,
     )
+    app.middleware(replay_guard(deps.db))
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:

@@ -69,18 +69,24 @@ def serve(settings: Settings, *, host: str, port: int, socket: bool, threads: in
             logger.info("Punchcard running in Socket Mode")
             SocketModeHandler(app, settings.app_token).start()
             return 0
-        return _serve_http(app, db, deps, host=host, port=port, threads=threads)
+        return _serve_http(
+            app, db, deps, signing_secret=settings.signing_secret or "", host=host, port=port, threads=threads
+        )
     finally:
         background.stop()
         deps.close()
 
 
-def _serve_http(app: App, db: Database, deps: Deps, *, host: str, port: int, threads: int) -> int:
+def _serve_http(
+    app: App, db: Database, deps: Deps, *, signing_secret: str, host: str, port: int, threads: int
+) -> int:
     import uvicorn
 
     from bot.web import create_web_app
 
-    web = create_web_app(app, db.engine, dispatch_threads=threads, **serving(db, deps))
+    web = create_web_app(
+        app, db.engine, signing_secret=signing_secret, dispatch_threads=threads, **serving(db, deps)
+    )
     # Requests are short CPU bursts on worker threads; a shorter GIL switch interval than
     # the default 5 ms keeps one request from holding up the others (see bench/).
     sys.setswitchinterval(SWITCH_INTERVAL)

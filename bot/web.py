@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from bot.shapes import is_slack_shaped
+from bot.signing import is_signed
 from storage.db import ping
 
 logger = logging.getLogger(__name__)
@@ -109,6 +112,18 @@ def command_is(command: str, subcommands: frozenset[str]) -> Callable[[str], boo
     return check
 
 
+def _dispatch(app: App, request: BoltRequest) -> BoltResponse:
+    """Bolt's answer to a signed request. Our listeners' and middleware's errors reach
+    ``bot.app``'s error handler; what escapes is Bolt itself failing on a body Slack never
+    sends (a ``view`` without its ``type``): a 400 and one line, not a traceback."""
+    try:
+        return app.dispatch(request)
+    except Exception as error:
+        logger.warning("a signed request Bolt could not read (%s: %s): refused with 400",
+                       type(error).__name__, str(error)[:200])  # fmt: skip
+        return BoltResponse(status=400, body="not a Slack request body")
+
+
 class _Batcher:
     def __init__(self, app: App, group: GroupCommit) -> None:
         self.app = app
@@ -135,7 +150,7 @@ class _Batcher:
         try:
             with self.group.batch() as batch:
                 for request, _answer in waiting:
-                    answers.append(self.app.dispatch(request))
+                    answers.append(_dispatch(self.app, request))
             if batch is not None and batch.failed:
                 answers = [self.group.failed() for _ in waiting]
         except Exception:  # the transaction could not begin or end
@@ -150,6 +165,7 @@ def create_web_app(
     app: App,
     engine: Engine,
     *,
+    signing_secret: str,
     dispatch_threads: int = DISPATCH_THREADS,
     inline: Callable[[str], bool] | None = None,
     on_loop: Callable[[asyncio.AbstractEventLoop], None] | None = None,
@@ -158,7 +174,9 @@ def create_web_app(
     """``inline(body)`` is True for a request that can be answered without waiting on I/O;
     ``on_loop`` is handed the serving event loop at start-up; requests that ``group``
     accepts (all of them answered inline) share a transaction with those that arrive with
-    them (group commit: one COMMIT for a burst, bench/track_compare.py).
+    them (group commit: one COMMIT for a burst, bench/track_compare.py). A request not
+    signed with ``signing_secret`` gets 401 before its body is parsed (bot.signing), a signed
+    body that is not Slack's shape 400, a body over ``MAX_BODY`` 413 before it is read whole.
 
     Slack's POSTs take a raw ASGI path: Starlette's middleware and routing cost about 60 µs a
     request (bench/bare_app.py --serving asgi-inline), a tenth of a ``/track`` answer.
@@ -185,6 +203,7 @@ def create_web_app(
     )
 
     batcher = _Batcher(app, group) if group is not None else None
+    secret = signing_secret.encode()
 
     async def events(scope: Scope, receive: Receive, send: Send) -> None:
         chunks, size = [], 0
@@ -198,17 +217,29 @@ def create_web_app(
             chunks.append(chunk)
             if not message.get("more_body"):
                 break
-        body = b"".join(chunks).decode("utf-8", errors="replace")
+        raw = b"".join(chunks)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        bolt_request = BoltRequest(body=body, query=scope.get("query_string", b"").decode("latin-1"),
-                                   headers=headers)  # fmt: skip
+        if not is_signed(secret, raw, headers, now=time.time()):
+            await _plain(send, 401, b"invalid request signature")
+            return
+        body = raw.decode("utf-8", errors="replace")
+        try:
+            bolt_request = BoltRequest(body=body, query=scope.get("query_string", b"").decode("latin-1"),
+                                       headers=headers)  # fmt: skip
+            readable = is_slack_shaped(bolt_request.body)
+        except Exception:  # Bolt could not read what was signed: the body's fault, not ours
+            readable = False
+        if not readable:
+            logger.warning("a signed request whose body is not a Slack payload: refused with 400")
+            await _plain(send, 400, b"not a Slack request body")
+            return
         if inline is not None and inline(body):
             if batcher is not None and batcher.group.accepts(body):
                 bolt_response = await batcher.dispatch(bolt_request)
             else:
-                bolt_response = app.dispatch(bolt_request)
+                bolt_response = _dispatch(app, bolt_request)
         else:
-            bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+            bolt_response = await run_in_threadpool(_dispatch, app, bolt_request)
         content = bolt_response.body
         raw = content.encode("utf-8") if isinstance(content, str) else bytes(content or b"")
         out = [(k.lower().encode("latin-1"), v[0].encode("latin-1"))

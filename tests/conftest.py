@@ -3,6 +3,7 @@ clock, the fake Slack Web API, and the real app served over HTTP."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -256,7 +257,9 @@ def running_app(
     )
     deps = Deps(db=db, secret=SIGNING_SECRET, clock=clock)
     app = create_app(settings, deps)
-    url, server, thread = start_server(app, create_web_app(app, engine, **serving(db, deps)))
+    url, server, thread = start_server(
+        app, create_web_app(app, engine, signing_secret=SIGNING_SECRET, **serving(db, deps))
+    )
     # The outbox sender, as serve runs it (no scheduler: tests run jobs themselves), retrying
     # fast: the fake Slack answers at once.
     from bot.delivery import RetryPolicy
@@ -275,13 +278,26 @@ def running_app(
     deps.close()  # no background work may outlive the test and touch the next one's data
 
 
+_action_seq = itertools.count(1)
+
+
+def _action_ts() -> str:
+    return f"{int(time.time())}.{next(_action_seq):06d}"
+
+
 def interact(app: RunningApp, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """Send an interactivity payload (block_actions, view_submission, ...) as Slack does."""
     import json
 
     from tests.signing import interactive_body, post
 
-    payload = {"team": {"id": "T0FAKE"}, "api_app_id": "A0PUNCH", "token": "x", **payload}
+    # Slack sends a fresh trigger with every interaction.
+    trigger = {"trigger_id": f"t.{next(_action_seq)}"}
+    payload = {"team": {"id": "T0FAKE"}, "api_app_id": "A0PUNCH", "token": "x", **trigger, **payload}
+    # Slack stamps each action with when it happened: two clicks are never the same request
+    # (bot.signing ignores a replay of one).
+    if "actions" in payload:
+        payload["actions"] = [{"action_ts": _action_ts(), **action} for action in payload["actions"]]
     status, _headers, body = post(app.url + "/slack/events", interactive_body(payload), SIGNING_SECRET)
     return status, (json.loads(body) if body else {})
 

@@ -19,6 +19,7 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
 _event_ids = itertools.count(1)
+_trigger_ids = itertools.count(1)
 
 
 def signature(secret: str, body: str, timestamp: int) -> str:
@@ -44,10 +45,13 @@ def command_body(
     response_url: str = "http://127.0.0.1:9/response",
     team_id: str = "T0FAKE",
     channel_id: str = "C0GENERAL",
-    trigger_id: str = "t.123",
+    trigger_id: str | None = None,
     user_name: str | None = None,
 ) -> str:
-    """A slash command payload, urlencoded in the order Slack sends its fields."""
+    """A slash command payload, urlencoded in the order Slack sends its fields. Each has its
+    own ``trigger_id`` unless one is given, as Slack's do: two commands are never one request."""
+    if trigger_id is None:
+        trigger_id = f"t.{next(_trigger_ids)}"
     if channel_id.startswith("D"):
         channel_name = "directmessage"
     elif channel_id == "C0GENERAL":

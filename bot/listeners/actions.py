@@ -23,6 +23,7 @@ from bot.services import people, timers
 from bot.services.clock import local_date
 from bot.services.entries import Invalid, rules
 from bot.services.track import FormRequest
+from bot.shapes import whole_number
 from bot.views import entry_modal as views
 from bot.views import refusals
 from bot.views import timers as timer_views
@@ -44,9 +45,11 @@ def register(app: App, deps: Deps) -> None:
         ack()
         try:
             value = json.loads(action.get("value") or "{}")
-            project_id, task_id = int(value["p"]), value.get("t")
+            project_id, task_id = whole_number(value["p"]), value.get("t")
             description = str(value.get("d") or "")
         except (ValueError, KeyError, TypeError):
+            project_id = None
+        if project_id is None:
             logger.warning("malformed start button value: %r", action.get("value"))
             return
 
@@ -56,7 +59,7 @@ def register(app: App, deps: Deps) -> None:
                 conn,
                 person,
                 project_id=project_id,
-                task_id=task_id if isinstance(task_id, int) else None,
+                task_id=whole_number(task_id),
                 description=description,
                 now=now,
                 origin="home",
@@ -79,16 +82,17 @@ def register(app: App, deps: Deps) -> None:
         ack()
         # An overflow menu sends its chosen option; an Edit button (held-back entries) its value.
         chosen = (action.get("selected_option") or {}).get("value") or action.get("value") or ""
-        kind, _, entry_id = chosen.partition(":")
-        if kind not in ("edit", "delete") or not entry_id.isdigit():
+        kind, _, entry_word = chosen.partition(":")
+        entry_id = whole_number(entry_word)
+        if kind not in ("edit", "delete") or entry_id is None:
             logger.warning("malformed entry menu value: %r", action.get("selected_option"))
             return
-        _open_later(deps, client, body, FormRequest(kind, int(entry_id)))
+        _open_later(deps, client, body, FormRequest(kind, entry_id))
 
     @app.action(re.compile(f"^{ids.HOME_PAGE}(:.*)?$"))  # action ids are unique per block
     def home_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        page = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
+        page = whole_number(action.get("value"), low=0) or 0
         deps.background(lambda: publish_home(deps, client, body["user"]["id"], page=page))
 
     @app.action(ids.PROJECT_INPUT)

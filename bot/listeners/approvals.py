@@ -20,6 +20,7 @@ from bot.context import Deps
 from bot.errors import Refused
 from bot.notify import home_changed, open_view
 from bot.services import approvals
+from bot.shapes import whole_number
 from bot.views import approval as views
 from bot.views import refusals
 from bot.views.entry_modal import done_modal
@@ -32,26 +33,34 @@ def register(app: App, deps: Deps) -> None:
     @app.action(ids.APPROVE_ALL)
     def approve_all(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        submission_id = int(action.get("value") or 0)
+        submission_id = whole_number(action.get("value"))
+        if submission_id is None:
+            logger.warning("malformed approve-all value: %r", action.get("value"))
+            return
         deps.background(lambda: _decide_after_ack(deps, client, body, submission_id))
 
     @app.action(ids.REJECT_OPEN)
     def reject_open(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        _open_reject(deps, client, body, int(action.get("value") or 0))
+        submission_id = whole_number(action.get("value"))
+        if submission_id is None:
+            logger.warning("malformed reject value: %r", action.get("value"))
+            return
+        _open_reject(deps, client, body, submission_id)
 
     @app.action(ids.ENTRY_DECISION)
     def entry_decision(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         kind, _, rest = ((action.get("selected_option") or {}).get("value") or "").partition(":")
-        submission_id, _, entry_id = rest.partition(":")
-        if kind not in ("approve", "reject") or not (submission_id.isdigit() and entry_id.isdigit()):
+        submission_word, _, entry_word = rest.partition(":")
+        submission_id, entry_id = whole_number(submission_word), whole_number(entry_word)
+        if kind not in ("approve", "reject") or submission_id is None or entry_id is None:
             logger.warning("malformed entry decision: %r", action.get("selected_option"))
             return
         if kind == "approve":
-            deps.background(lambda: _decide_after_ack(deps, client, body, int(submission_id), int(entry_id)))
+            deps.background(lambda: _decide_after_ack(deps, client, body, submission_id, entry_id))
             return
-        _open_reject(deps, client, body, int(submission_id), entry_id=int(entry_id))
+        _open_reject(deps, client, body, submission_id, entry_id=entry_id)
 
     @app.view(ids.REJECT_MODAL)
     def reject_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

@@ -21,6 +21,7 @@ from bot.services.entries import Invalid
 from bot.services.entries import form as entry_form
 from bot.services.entries.form import EntryForm
 from bot.services.track import FormRequest
+from bot.shapes import whole_number
 from bot.views import entry_modal as views
 from bot.views import refusals
 from bot.views.rules import describe
@@ -220,10 +221,7 @@ def read_entry_form(view: dict[str, Any]) -> EntryForm:
 
     def selected_id(block: str, action: str) -> int | None:
         chosen = element(block, action).get("selected_option") or {}
-        try:
-            return int(chosen.get("value", ""))
-        except ValueError:
-            return None
+        return whole_number(chosen.get("value"))
 
     raw_day = element(ids.DATE_BLOCK, ids.DATE_INPUT).get("selected_date")
     try:

@@ -20,6 +20,7 @@ from bot.errors import Refused
 from bot.listeners.approvals import refuse
 from bot.notify import open_view
 from bot.services import approvals
+from bot.shapes import whole_number
 from bot.views import refusals
 from bot.views.submission_entries import entries_modal
 from storage import people
@@ -31,14 +32,14 @@ def register(app: App, deps: Deps) -> None:
     @app.action(ids.VIEW_ALL_ENTRIES)
     def view_all(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        value = str(action.get("value") or "")
-        if value.isdigit():
-            deps.background(lambda: _open(deps, client, body, int(value)))
+        submission_id = whole_number(action.get("value"))
+        if submission_id is not None:
+            deps.background(lambda: _open(deps, client, body, submission_id))
 
     @app.action(re.compile(f"^{ids.ENTRIES_PAGE}(:.*)?$"))  # action ids are unique per block
     def turn_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        page = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
+        page = whole_number(action.get("value"), low=0) or 0
         deps.background(lambda: _turn(deps, client, body, page))
 
 

@@ -23,6 +23,7 @@ from bot.notify import HOME_DELAY_IN_VIEW, home_changed
 from bot.services import people, timers
 from bot.services.entries import Invalid
 from bot.services.track import FormRequest
+from bot.shapes import whole_number
 from bot.views import refusals
 from bot.views import timers as timer_views
 from bot.views import track as views
@@ -38,9 +39,11 @@ def register(app: App, deps: Deps) -> None:
         ack()
         try:
             value = json.loads(action.get("value") or "{}")
-            timer_id, kind = int(value["t"]), str(value["a"])
+            timer_id, kind = whole_number(value["t"]), str(value["a"])
             at = datetime.fromtimestamp(float(value["at"]), UTC) if "at" in value else None
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError, OSError):
+            timer_id = None
+        if timer_id is None:
             logger.warning("malformed timer choice: %r", action.get("value"))
             return
         if kind not in KINDS:

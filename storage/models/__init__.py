@@ -16,6 +16,7 @@ from storage.models.org import (
     WorkType,
 )
 from storage.models.outbox import OutboxMessage, OutboxStatus
+from storage.models.replays import SeenRequest
 from storage.models.time import (
     ClosedPeriod,
     EntryDecision,
@@ -46,6 +47,7 @@ __all__ = [
     "RateKind",
     "Role",
     "RunningTimer",
+    "SeenRequest",
     "Submission",
     "SubmissionStatus",
     "Task",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
+import pytest
 from sqlalchemy import select
 
 from storage.models import TimeEntry
 from tests.conftest import SIGNING_SECRET, RunningApp, import_firm, session_scope
-from tests.signing import command_body, post
+from tests.signing import FORM, JSON, command_body, post, sign, signature
 
 ESCAPED_FIRM = """
 clients:
@@ -165,3 +169,134 @@ def test_approving_time_of_a_month_closed_since_says_so_and_changes_nothing(
     refusal = app.fake.wait_for("chat.postEphemeral")[-1].params["text"]
     assert "2026-11 is closed, so its time can't be approved" in refusal and "went wrong" not in refusal
     assert statuses(app) == ["submitted", "submitted"]
+
+
+def test_unsigned_and_malformed_requests_are_refused_before_they_are_read(
+    firm: None, running_app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, url = running_app, running_app.url + "/slack/events"
+    command = command_body("log 1h acme Build unsigned")
+    now = str(int(time.time()))
+    cases = [
+        # (body, content type, headers over the signed ones, the status)
+        (command, FORM, {"X-Slack-Signature": "", "X-Slack-Request-Timestamp": ""}, 401),
+        (
+            command,
+            FORM,
+            {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": signature(SIGNING_SECRET, command, 0)},
+            401,
+        ),
+        (command, FORM, {"X-Slack-Request-Timestamp": now + "0" * 30}, 401),
+        ("{not json", JSON, {}, 400),
+        ("[1, 2]", JSON, {}, 400),
+        ("payload=%7Bnot+json", FORM, {}, 400),
+        ("payload=%5B1%5D", FORM, {}, 400),
+        ("payload=%22text%22", FORM, {}, 400),
+    ]
+    for body, content_type, headers, expected in cases:
+        with caplog.at_level(logging.INFO):
+            status, _headers, answer = post(
+                url, body, SIGNING_SECRET, content_type=content_type, headers=headers
+            )
+        assert (status, body) == (expected, body) and b"Traceback" not in answer
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+    assert entries(app) == []
+
+
+def test_a_replayed_request_does_not_act_twice(firm: None, running_app: RunningApp) -> None:
+    app, url = running_app, running_app.url + "/slack/events"
+    body = command_body("log 1h acme Build once", response_url=app.fake.response_url())
+    headers = sign(SIGNING_SECRET, body)
+    first = post(url, body, SIGNING_SECRET, headers=headers)
+    again = post(url, body, SIGNING_SECRET, headers=headers)
+    assert first[0] == 200 and b"Logged 1:00" in first[2]
+    assert again[0] == 200 and b"Logged" not in again[2]
+    assert [e.description for e in entries(app)] == ["once"]
+    # A click replayed is the same: once.
+    fresh = command_body("log 2h acme Build twice", response_url=app.fake.response_url())
+    status, _h, answer = post(url, fresh, SIGNING_SECRET)  # a new signature is a new request
+    assert status == 200 and b"Logged 2:00" in answer
+    assert len(entries(app)) == 2
+
+
+def test_signed_requests_missing_what_slack_always_sends_leave_no_traceback(
+    firm: None, running_app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+    from urllib.parse import urlencode
+
+    app, url = running_app, running_app.url + "/slack/events"
+
+    def form(payload: object) -> str:
+        return urlencode({"payload": json.dumps(payload)})
+
+    bodies = [
+        (form({}), FORM),
+        (form({"type": "block_actions"}), FORM),
+        (form({"type": "block_actions", "actions": [{}]}), FORM),
+        (
+            form(
+                {
+                    "type": "block_actions",
+                    "user": {"id": "U0MEMBER"},
+                    "actions": [{"action_id": "stop_timer"}],
+                }
+            ),
+            FORM,
+        ),
+        (
+            form(
+                {
+                    "type": "block_actions",
+                    "user": {"id": "U0MEMBER"},
+                    "actions": [{"action_id": "approve", "value": "x" * 50}],
+                }
+            ),
+            FORM,
+        ),
+        (form({"type": "view_submission", "user": {"id": "U0MEMBER"}, "view": {}}), FORM),
+        (
+            form(
+                {
+                    "type": "view_submission",
+                    "user": {"id": "U0MEMBER"},
+                    "view": {"callback_id": "entry_form", "state": {"values": {}}},
+                }
+            ),
+            FORM,
+        ),
+        (
+            form({"type": "message_action", "user": {"id": "U0MEMBER"}, "callback_id": "log_from_message"}),
+            FORM,
+        ),
+        (
+            form(
+                {"type": "block_suggestion", "user": {"id": "U0MEMBER"}, "action_id": "project", "value": "a"}
+            ),
+            FORM,
+        ),
+        ("command=%2Ftrack&text=log+1h", FORM),
+        ("command=%2Ftrack&user_id=U0MEMBER&text=log+1h+acme+Build", FORM),
+        (json.dumps({"type": "event_callback"}), JSON),
+        (json.dumps({"type": "event_callback", "event": {"type": "app_home_opened"}}), JSON),
+        (
+            json.dumps(
+                {
+                    "type": "event_callback",
+                    "team_id": "T0FAKE",
+                    "event": {"type": "app_home_opened", "user": "U0MEMBER", "tab": "home"},
+                }
+            ),
+            JSON,
+        ),
+        (json.dumps({"type": "url_verification"}), JSON),
+        (json.dumps({}), JSON),
+    ]
+    for body, content_type in bodies:
+        with caplog.at_level(logging.INFO):
+            status, _headers, answer = post(url, body, SIGNING_SECRET, content_type=content_type)
+        assert status < 500 and b"Traceback" not in answer, body
+    time.sleep(0.5)
+    bad = [(r.name, r.getMessage()[:200]) for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert bad == []
+    assert entries(app) == []
