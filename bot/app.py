@@ -21,6 +21,9 @@ def create_app(settings: Settings, deps: Deps, *, token_verification: bool = Tru
     app = App(
         signing_secret=settings.signing_secret or "",
         client=client,
+        # Bolt's own lines under the "slack_bolt" logger, so that its level governs them (Bolt
+        # would copy the root level into a logger of its own).
+        logger=logging.getLogger("slack_bolt.punchcard"),
         # Listeners answer inside the request (ack with the reply); Bolt then needs no
         # 10 ms ack polling, and slow work goes to lazy listeners on the sized pool below.
         process_before_response=True,

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///punchcard.db"
@@ -121,3 +125,24 @@ def _require_http_url(name: str, value: str) -> None:
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ConfigError(f"{name} must be an http(s) URL, not {value!r}")
+
+
+def open_db(settings: Settings) -> Database:
+    """The database, reachable and migrated, or one clear line naming DATABASE_URL: the one
+    way in for ``serve``, the scheduler and the CLI."""
+    from storage.db import Database, make_engine
+    from storage.migrate import upgrade
+
+    db = Database(make_engine(settings.database_url))
+    try:
+        db.ping()
+        upgrade(db.engine)
+    except DBAPIError as err:
+        db.engine.dispose()
+        raise ConfigError(f"DATABASE_URL: cannot open the database: {one_line(err.orig or err)}") from None
+    return db
+
+
+def one_line(error: BaseException) -> str:
+    """A driver's message on one line: psycopg adds a hint on a line of its own."""
+    return " ".join(part.strip() for part in str(error).splitlines() if part.strip())

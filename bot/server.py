@@ -10,36 +10,26 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, one_line, open_db
 from bot.context import Deps
 from bot.delivery import RetryPolicy
 from bot.listeners.commands import COMMAND, INLINE_SUBCOMMANDS, batch_failed
 from bot.slack import make_client, outbox_client
 from bot.web import DISPATCH_THREADS, GroupCommit, command_is, inline_when
 from bot.worker import Worker
-from storage.db import Database, make_engine, start_checkpoints
-from storage.migrate import upgrade
+from storage.db import Database, start_checkpoints
 
 logger = logging.getLogger(__name__)
 
 SWITCH_INTERVAL = float(os.environ.get("PUNCHCARD_SWITCH_INTERVAL", "0.001"))
-
-
-def open_db(settings: Settings) -> Database:
-    """The database, reachable and migrated, or one clear line naming DATABASE_URL."""
-    db = Database(make_engine(settings.database_url))
-    try:
-        db.ping()
-    except Exception as err:
-        raise ConfigError(f"DATABASE_URL: cannot open the database: {err}") from None
-    upgrade(db.engine)
-    return db
 
 
 def worker(settings: Settings, db: Database, *, scheduler: bool) -> Worker:
@@ -60,14 +50,13 @@ def serve(settings: Settings, *, host: str, port: int, socket: bool, threads: in
     db = open_db(settings)
     deps = Deps(db=db, secret=settings.signing_secret or settings.bot_token or "")
     app = _build(settings, deps)
+    connected = _connect_socket(app, settings) if socket else None
     background = worker(settings, db, scheduler=settings.scheduler)
     background.start()
     try:
-        if socket:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
+        if connected is not None:
             logger.info("Punchcard running in Socket Mode")
-            SocketModeHandler(app, settings.app_token).start()
+            threading.Event().wait()
             return 0
         return _serve_http(
             app, db, deps, signing_secret=settings.signing_secret or "", host=host, port=port, threads=threads
@@ -75,6 +64,24 @@ def serve(settings: Settings, *, host: str, port: int, socket: bool, threads: in
     finally:
         background.stop()
         deps.close()
+
+
+def _connect_socket(app: App, settings: Settings) -> Any:
+    """A Socket Mode connection, open, or one line: an app token Slack refuses, or no way
+    to Slack."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(app, settings.app_token)
+    try:
+        with _quiet("slack_sdk", "slack_bolt"):
+            handler.connect()
+    except SlackApiError as err:
+        raise ConfigError(f"SLACK_APP_TOKEN was refused by Slack ({err.response.get('error')})") from None
+    except Exception as err:
+        raise ConfigError(
+            f"SLACK_APP_TOKEN: no Socket Mode connection from {settings.slack_api_url}: {one_line(err)}"
+        ) from None
+    return handler
 
 
 def _serve_http(
@@ -134,11 +141,30 @@ def serving(db: Database, deps: Deps) -> dict[str, Any]:
 
 
 def _build(settings: Settings, deps: Deps) -> App:
+    """The app, its token verified with Slack (auth.test), or one clear line: the libraries'
+    own lines about the failed call (an error, each retry) are held back while it runs."""
     try:
-        return create_app(settings, deps)
+        with _quiet("slack_sdk", "slack_bolt"):
+            # Asked first, so that a refusal is told as one (Bolt's own check words it as
+            # "could not verify").
+            make_client(settings.bot_token, settings.slack_api_url).auth_test()
+            return create_app(settings, deps)
     except SlackApiError as err:
         raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({err.response.get('error')})") from None
     except Exception as err:  # BoltError from auth.test, or no route to SLACK_API_URL
         raise ConfigError(
-            f"SLACK_BOT_TOKEN could not be verified at {settings.slack_api_url}: {err}"
+            f"SLACK_BOT_TOKEN could not be verified at {settings.slack_api_url}: {one_line(err)}"
         ) from None
+
+
+@contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [each.level for each in loggers]
+    for each in loggers:
+        each.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for each, level in zip(loggers, levels, strict=True):
+            each.setLevel(level)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.config import ConfigError, Settings
+from bot.config import Settings, open_db
 from bot.errors import UserError
 from bot.services.clock import utcnow
 from storage.db import Database
@@ -14,18 +14,7 @@ from storage.db import Database
 
 def database(settings: Settings) -> Database:
     """The database, reachable and migrated (the CLI's one way in)."""
-    from sqlalchemy.exc import OperationalError
-
-    from storage.db import make_engine
-    from storage.migrate import upgrade
-
-    db = Database(make_engine(settings.database_url))
-    try:
-        db.ping()
-        upgrade(db.engine)
-    except OperationalError as err:
-        raise ConfigError(f"DATABASE_URL: cannot open the database: {err.orig}") from None
-    return db
+    return open_db(settings)
 
 
 def import_file(settings: Settings, args: argparse.Namespace) -> int:

@@ -76,3 +76,31 @@ def test_serve_refuses_missing_settings_with_one_clear_line(tmp_path: Path) -> N
     env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET="s", DATABASE_URL="mysql://x")
     result = subprocess.run([*PUNCHCARD, "serve"], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 2 and "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_token_slack_refuses_or_a_database_out_of_reach_is_one_line_and_nothing_else(
+    fake_slack: Any, tmp_path: Path
+) -> None:
+    env = environment(fake_slack, f"sqlite:///{tmp_path / 'p.db'}")
+
+    def serve(*args: str, **changes: str) -> list[str]:
+        result = subprocess.run([*PUNCHCARD, "serve", *(args or ("--port", "9"))], env={**env, **changes},
+                                cwd=tmp_path, capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert result.returncode == 2 and result.stdout == ""
+        return result.stderr.splitlines()
+
+    fake_slack.fail("auth.test", "invalid_auth")
+    assert serve() == ["punchcard: SLACK_BOT_TOKEN was refused by Slack (invalid_auth)"]
+    # Slack out of reach: the client's retry and its error lines are held back.
+    lines = serve(SLACK_API_URL="http://127.0.0.1:9/api/")
+    assert lines == ["punchcard: SLACK_BOT_TOKEN could not be verified at http://127.0.0.1:9/api/: "
+                     "<urlopen error [Errno 111] Connection refused>"]  # fmt: skip
+    fake_slack.fail("apps.connections.open", "invalid_auth")
+    assert serve("--socket", SLACK_APP_TOKEN="xapp-1-A0-1-x") == [
+        "punchcard: SLACK_APP_TOKEN was refused by Slack (invalid_auth)"
+    ]
+    [line] = serve(DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:9/test")
+    assert line.startswith("punchcard: DATABASE_URL: cannot open the database: connection failed")
+    assert "Connection refused" in line and "sqlalche.me" not in line
+    [line] = serve(DATABASE_URL=f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")
+    assert line == "punchcard: DATABASE_URL: cannot open the database: unable to open database file"
