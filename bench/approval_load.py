@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -41,6 +42,11 @@ from storage.models import TimeEntry  # noqa: E402
 
 FIRM = (harness.ROOT / "tests" / "data" / "firm.yaml").read_text()
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+# Slack's requests are never the same twice (a fresh trigger or action time each):
+# an identical signed body is a replay, which Punchcard ignores (bot.signing).
+_unique = itertools.count(1)
 
 
 def seed(url: str, entries: int, *, first_day: date = date(2026, 11, 16)) -> int:
@@ -116,7 +122,7 @@ def drop_postgres(handle: object) -> None:
 def click_body(submission_id: int) -> str:
     payload = {
         "type": "block_actions", "user": {"id": "U0PARTNER", "team_id": "T0FAKE"}, "team": {"id": "T0FAKE"},
-        "api_app_id": "A0BENCH", "token": "x", "trigger_id": "t.bench", "channel": {"id": "DU0PARTNER"},
+        "api_app_id": "A0BENCH", "token": "x", "trigger_id": f"{next(_unique)}.bench", "channel": {"id": "DU0PARTNER"},
         "container": {"type": "message", "message_ts": "1.1", "channel_id": "DU0PARTNER"},
         "actions": [{"action_id": "approve_all", "block_id": f"decide:{submission_id}", "type": "button",
                      "value": str(submission_id)}],

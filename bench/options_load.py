@@ -12,6 +12,7 @@ its own process, in alternating rounds; the script prints p50/p99 for each and t
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import shutil
 import subprocess
@@ -38,6 +39,11 @@ QUERIES = [
 ]
 
 
+# Slack's requests are never the same twice (a fresh trigger or action time each):
+# an identical signed body is a replay, which Punchcard ignores (bot.signing).
+_unique = itertools.count(1)
+
+
 def firm_yaml(projects: int) -> str:
     lines = ["workspace: {timezone: America/New_York, currency: USD}",
              "people: [{slack_id: U0BENCH, name: Bench Person, timezone: America/New_York}]", "clients:"]  # fmt: skip
@@ -53,7 +59,7 @@ def body_for(query: str) -> str:
     payload = {
         "type": "block_suggestion", "user": {"id": "U0BENCH", "team_id": "T0FAKE"}, "team": {"id": "T0FAKE"},
         "api_app_id": "A0BENCH", "token": "x", "action_id": "project_select", "block_id": "project",
-        "value": query, "view": {"id": "V0BENCH", "type": "modal", "callback_id": "entry_modal"},
+        "value": query, "action_ts": f"{next(_unique)}.1", "view": {"id": "V0BENCH", "type": "modal", "callback_id": "entry_modal"},
     }  # fmt: skip
     return "payload=" + urllib.parse.quote(json.dumps(payload))
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import json
 import os
 import random
@@ -116,6 +117,11 @@ class Variant:
     elapsed: float = 0.0
     cpu: float = 0.0  # the server process's CPU seconds (user + system) during measured rounds
     first_failure: str | None = None
+
+
+# Slack's requests are never the same twice (a fresh trigger or action time each):
+# an identical signed body is a replay, which Punchcard ignores (bot.signing).
+_unique = itertools.count(1)
 
 
 def free_ports(n: int) -> list[int]:
@@ -259,7 +265,7 @@ def command_body(user_id: str, text: str) -> str:
         "token": "bench-verification-token", "team_id": "T0FAKE", "team_domain": "fake",
         "channel_id": "C0BENCH", "channel_name": "bench", "user_id": user_id, "user_name": user_id.lower(),
         "command": "/track", "text": text, "api_app_id": "A0BENCH",
-        "response_url": "https://hooks.slack.com/commands/T0FAKE/1/bench", "trigger_id": "1.2.bench",
+        "response_url": "https://hooks.slack.com/commands/T0FAKE/1/bench", "trigger_id": f"{next(_unique)}.bench",
     })  # fmt: skip
 
 

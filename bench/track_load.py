@@ -14,6 +14,7 @@ bare app's (target <= 3).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import shutil
 import subprocess
@@ -25,6 +26,11 @@ from pathlib import Path
 import harness
 
 OURS = "punchcard serve (SQLite)"
+
+
+# Slack's requests are never the same twice (a fresh trigger or action time each):
+# an identical signed body is a replay, which Punchcard ignores (bot.signing).
+_unique = itertools.count(1)
 
 
 def firm_yaml(people: int) -> str:
@@ -47,7 +53,7 @@ def command_body(user: str, text: str) -> str:
     return urllib.parse.urlencode({
         "token": "x", "team_id": "T0FAKE", "team_domain": "bench", "channel_id": "C0BENCH", "channel_name": "bench",
         "user_id": user, "user_name": user.lower(), "command": "/track", "text": text, "api_app_id": "A0BENCH",
-        "response_url": "http://127.0.0.1:9/response", "trigger_id": "t.bench",
+        "response_url": "http://127.0.0.1:9/response", "trigger_id": f"{next(_unique)}.bench",
     })  # fmt: skip
 
 
