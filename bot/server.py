@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
@@ -26,6 +26,9 @@ from bot.slack import make_client, outbox_client
 from bot.web import DISPATCH_THREADS, GroupCommit, command_is, inline_when
 from bot.worker import Worker
 from storage.db import Database, start_checkpoints
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +69,7 @@ def serve(settings: Settings, *, host: str, port: int, socket: bool, threads: in
         deps.close()
 
 
-def _connect_socket(app: App, settings: Settings) -> Any:
+def _connect_socket(app: App, settings: Settings) -> SocketModeHandler:
     """A Socket Mode connection, open, or one line: an app token Slack refuses, or no way
     to Slack."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler

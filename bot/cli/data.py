@@ -9,12 +9,6 @@ from pathlib import Path
 from bot.config import Settings, open_db
 from bot.errors import UserError
 from bot.services.clock import utcnow
-from storage.db import Database
-
-
-def database(settings: Settings) -> Database:
-    """The database, reachable and migrated (the CLI's one way in)."""
-    return open_db(settings)
 
 
 def import_file(settings: Settings, args: argparse.Namespace) -> int:
@@ -26,7 +20,7 @@ def import_file(settings: Settings, args: argparse.Namespace) -> int:
         text = decode(path.read_bytes())
     except OSError as err:
         raise UserError(f"cannot read {path}: {err.strerror}") from None
-    db = database(settings)
+    db = open_db(settings)
     with db.transaction() as conn:
         summary = import_yaml(conn, text, now=utcnow(), progress=lambda line: print(line, file=sys.stderr))
     print(summary.describe())
@@ -39,7 +33,7 @@ def audit(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.entry is None and (args.first is None or args.last is None):
         raise UserError("give --entry ID, or --from YYYY-MM-DD --to YYYY-MM-DD (with --format csv)")
-    db = database(settings)
+    db = open_db(settings)
     with db.transaction(read_only=True) as conn:
         if args.entry is not None:
             print(views.render(trail.history(conn, args.entry)))
@@ -53,7 +47,7 @@ def audit(settings: Settings, args: argparse.Namespace) -> int:
 def period(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import periods
 
-    db = database(settings)
+    db = open_db(settings)
     with db.transaction() as conn:
         change = periods.close if args.period_command == "close" else periods.reopen
         change(conn, args.month, actor="cli", reason=args.reason, now=utcnow())
@@ -65,7 +59,7 @@ def rates_explain(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import pricing
     from bot.views import rates
 
-    db = database(settings)
+    db = open_db(settings)
     with db.transaction(read_only=True) as conn:
         explanation = pricing.explain(conn, args.entry)
     if explanation is None:
@@ -77,7 +71,7 @@ def rates_explain(settings: Settings, args: argparse.Namespace) -> int:
 def export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import export as exporter
 
-    db = database(settings)
+    db = open_db(settings)
     # Read-only: on SQLite an export runs beside the bot instead of holding its write lock.
     with db.transaction(read_only=True) as conn:
         data = exporter.rows(

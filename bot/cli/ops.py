@@ -7,8 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.cli.data import database
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, open_db
 from bot.errors import UserError
 from bot.services.clock import utcnow
 from bot.views import ops as views
@@ -30,7 +29,7 @@ def scheduler(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
-    database(settings)
+    open_db(settings)
     print("Database is up to date.")
     return 0
 
@@ -48,7 +47,7 @@ def _sender(settings: Settings, db: Database, *, clock: Callable[[], datetime] =
 
 
 def outbox(settings: Settings, args: argparse.Namespace) -> int:
-    db = database(settings)
+    db = open_db(settings)
     if args.outbox_command == "retry":
         if (args.id is None) == (not args.all_failed):
             raise UserError("give the message's ID, or --failed for every failed message: "
@@ -74,7 +73,7 @@ def jobs(settings: Settings, args: argparse.Namespace) -> int:
     from bot.scheduler import JOBS, parse_cron, run_job, schedule_of
     from storage import jobs as job_store
 
-    db = database(settings)
+    db = open_db(settings)
     if args.jobs_command == "list":
         now = utcnow()
         lines = []
