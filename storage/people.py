@@ -31,6 +31,10 @@ class PersonRow:
     # When the Slack profile (name, timezone) was last read; None: registered from a request
     # and not yet looked up (bot.services.people.refresh_profile fills it after the ack).
     profile_synced_at: datetime | None = None
+    country: str | None = None  # public holidays: None, the workspace's
+    subdivision: str | None = None
+    reminders: bool = True  # missing-hours nudges
+    reminder_minutes: int = 570  # their local time of day (09:30)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,10 @@ class WorkspaceRow:
     locale: str = "en_US"  # how money and numeric dates are written
     earliest_entry_date: date | None = None  # None: two years before today
     timer_limit_minutes: int = 720
+    country: str | None = None  # public holidays (the holidays package)
+    subdivision: str | None = None
+    forgotten_timer_minutes: int = 600  # a running timer is asked about past this
+    missing_hours_tolerance_minutes: int = 30  # a day short by more than this is nudged
 
 
 _PERSON_COLUMNS = cols(PersonRow, Person)
@@ -98,7 +106,19 @@ def workspace(conn: Connection) -> WorkspaceRow:
 
 
 def _workspace_row(row: tuple[Any, ...]) -> WorkspaceRow:
-    timezone, required, min_length, version, locale, earliest, limit = row
+    (
+        timezone,
+        required,
+        min_length,
+        version,
+        locale,
+        earliest,
+        limit,
+        country,
+        subdivision,
+        forgotten,
+        tolerance,
+    ) = row
     return WorkspaceRow(
         timezone,
         list(required or []),
@@ -107,6 +127,10 @@ def _workspace_row(row: tuple[Any, ...]) -> WorkspaceRow:
         locale or "en_US",
         earliest,
         limit or 720,
+        country,
+        subdivision,
+        600 if forgotten is None else forgotten,
+        30 if tolerance is None else tolerance,
     )
 
 

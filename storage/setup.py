@@ -48,6 +48,10 @@ class WorkspaceSetup:
     catalog_version: int
     earliest_entry_date: date | None
     timer_limit_minutes: int
+    country: str | None
+    subdivision: str | None
+    forgotten_timer_minutes: int
+    missing_hours_tolerance_minutes: int
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class PersonSetup:
     schedule: dict[str, int]
     rate: Decimal | None
     active: bool
+    country: str | None
+    subdivision: str | None
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,8 @@ class ProjectSetup:
     fee: Decimal | None
     milestones: list[dict[str, str]] | None
     active: bool
+    budget_period: str
+    alert_thresholds: list[int] | None
 
 
 @dataclass(frozen=True)
@@ -314,11 +322,14 @@ def insert_project(
     milestones: list[dict[str, str]] | None,
     active: bool,
     now: datetime,
+    budget_period: str | None = None,
+    alert_thresholds: list[int] | None = None,
 ) -> int:
     values = dict(
         code=code, name=name, client_id=client_id, billing_type=billing_type, approver_id=approver_id,
         alert_channel=alert_channel, budget_hours=budget_hours, budget_amount=budget_amount, rate=rate,
         required_fields=required_fields, fee=fee, milestones=milestones, active=active,
+        budget_period=budget_period or "total", alert_thresholds=alert_thresholds,
     )  # fmt: skip
     return _insert(conn, Project, values, now=now)
 

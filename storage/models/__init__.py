@@ -3,6 +3,7 @@
 from storage.models.audit import AuditRecord
 from storage.models.base import Base, UTCDateTime
 from storage.models.jobs import EventPosition, JobRun
+from storage.models.nudges import BudgetMark, TimeOff
 from storage.models.org import (
     BillingType,
     Client,
@@ -33,6 +34,7 @@ __all__ = [
     "AuditRecord",
     "Base",
     "BillingType",
+    "BudgetMark",
     "Client",
     "EntryDecision",
     "EntrySource",
@@ -52,6 +54,7 @@ __all__ = [
     "SubmissionStatus",
     "Task",
     "TimeEntry",
+    "TimeOff",
     "UTCDateTime",
     "WorkType",
     "Workspace",

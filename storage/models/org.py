@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, Hours, Money, Timestamps, UTCDateTime, utcnow
@@ -60,6 +60,14 @@ class Workspace(Timestamps, Base):
     # A timer that ran longer than this (or past its owner's midnight) is not saved by a
     # plain stop: its owner says how long they worked.
     timer_limit_minutes: Mapped[int] = mapped_column(Integer, default=720, server_default="720")
+    # Public holidays (the ``holidays`` package): an ISO country such as US or DE, and an
+    # optional subdivision (a state, a canton); people may override both.
+    country: Mapped[str | None] = mapped_column(String(2))
+    subdivision: Mapped[str | None] = mapped_column(String(10))
+    # A running timer past this gets one DM asking whether it is still running.
+    forgotten_timer_minutes: Mapped[int] = mapped_column(Integer, default=600, server_default="600")
+    # A working day short of its schedule by more than this is nudged the next morning.
+    missing_hours_tolerance_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
 
 
 class Person(Timestamps, Base):
@@ -79,6 +87,13 @@ class Person(Timestamps, Base):
     # When the name and timezone were last read from Slack (the import counts: its names
     # win). NULL: registered from a request, looked up after the ack (bot.services.people).
     profile_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    # Public holidays of this country and subdivision (None: the workspace's).
+    country: Mapped[str | None] = mapped_column(String(2))
+    subdivision: Mapped[str | None] = mapped_column(String(10))
+    # Missing-hours nudges: on or off, and the local time of day they come (minutes, 09:30).
+    # Server defaults only: registration is a compiled INSERT that names its columns.
+    reminders: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    reminder_minutes: Mapped[int] = mapped_column(Integer, server_default="570")
 
 
 class Client(Timestamps, Base):
@@ -121,6 +136,10 @@ class Project(Timestamps, Base):
     fee: Mapped[Decimal | None] = mapped_column(Money())
     milestones: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     notes: Mapped[str | None] = mapped_column(Text)
+    # Budgets (the project's and its tasks') count all time ("total") or each month's.
+    budget_period: Mapped[str] = mapped_column(String(10), default="total", server_default="total")
+    # Percent of a budget at which the alert channel hears (None: 50, 80 and 100).
+    alert_thresholds: Mapped[list[int] | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     client: Mapped[Client] = relationship(back_populates="projects", lazy="raise")

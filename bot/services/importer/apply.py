@@ -11,14 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.services.importer.plan import ClientPlan, PersonPlan, Plan, ProjectPlan, RatePlan, WorkTypePlan
+from bot.services.importer.plan import (
+    ClientPlan,
+    PersonPlan,
+    Plan,
+    ProjectPlan,
+    RatePlan,
+    TimeOffPlan,
+    WorkTypePlan,
+)
 from bot.services.importer.schema import ImportSummary
-from storage import setup
+from storage import setup, time_off
 
 # A change to any of these reloads every process's project index (bot.services.project_index).
 CATALOG = ("clients", "projects", "tasks")
@@ -36,6 +44,7 @@ def apply(conn: Connection, plan: Plan, *, now: datetime) -> ImportSummary:
     _clients(conn, plan.clients, summary, now=now)
     _work_types(conn, plan.work_types, summary, now=now)
     summary.created["rates"], summary.updated["rates"] = _rates(conn, plan.rates, now=now)
+    summary.created["time_off"] = _time_off(conn, plan.time_off, now=now)
     if any(summary.created[k] or summary.updated[k] for k in CATALOG):
         setup.bump_catalog_version(conn, now=now)
     return summary
@@ -65,7 +74,7 @@ def _people(conn: Connection, people: list[PersonPlan], summary: ImportSummary, 
             new.append(dict(
                 slack_id=p.slack_id, name=p.name, role=p.role, timezone=timezone,
                 timezone_from_import=p.timezone is not None, schedule=p.schedule or {}, rate=p.rate,
-                active=_active(p.active),
+                active=_active(p.active), country=p.country, subdivision=p.subdivision,
             ))  # fmt: skip
             summary.created["people"] += 1
             continue
@@ -73,7 +82,8 @@ def _people(conn: Connection, people: list[PersonPlan], summary: ImportSummary, 
             "name": p.name, "role": p.role, "timezone": p.timezone,
             # A timezone from the import wins over Slack's profile from now on.
             "timezone_from_import": True if p.timezone is not None else None,
-            "rate": p.rate, "schedule": p.schedule, "active": p.active,
+            "rate": p.rate, "schedule": p.schedule, "active": p.active, "country": p.country,
+            "subdivision": p.subdivision,
         })  # fmt: skip
         if changes:
             setup.update(conn, person, changes, now=now)
@@ -126,6 +136,7 @@ def _project(
         "approver_id": person_ids.get(p.approver) if p.approver else None,
         "alert_channel": p.alert_channel, "budget_hours": p.budget_hours, "budget_amount": p.budget_amount,
         "rate": p.rate, "required_fields": p.required_fields, "fee": p.fee, "milestones": p.milestones,
+        "budget_period": p.budget_period, "alert_thresholds": p.alert_thresholds,
     }  # fmt: skip
     if project is None:
         project_id = setup.insert_project(conn, code=p.code, **values, active=_active(p.active), now=now)
@@ -195,3 +206,18 @@ def _rates(conn: Connection, plans: list[RatePlan], *, now: datetime) -> tuple[i
             setup.update(conn, found, {"rate": plan.rate}, now=now)
             updated += 1
     return created, updated
+
+
+def _time_off(conn: Connection, plans: list[TimeOffPlan], *, now: datetime) -> int:
+    """Each day of each entry recorded (a day again replaces it); the days that changed."""
+    if not plans:
+        return 0
+    people = setup.person_ids(conn)
+    changed = 0
+    for plan in plans:
+        day = plan.first
+        while day <= plan.last:
+            changed += time_off.record(conn, person_id=people[plan.person], day=day, seconds=plan.seconds,
+                                       reason=plan.reason, now=now)  # fmt: skip
+            day += timedelta(days=1)
+    return changed

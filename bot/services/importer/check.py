@@ -165,6 +165,31 @@ class Checker:
                 self.fail(where, f"{key} entry {item!r} is not one of {', '.join(FIELDS)}")
         return [str(i) for i in items]
 
+    def region(self, country: Any, subdivision: Any, where: str) -> tuple[str | None, str | None]:
+        """A country the ``holidays`` package knows (an ISO code such as US or DE) and, if
+        given, one of its subdivisions (a state, a canton: CA, BY)."""
+        from holidays import list_supported_countries
+
+        if country is None and subdivision is None:
+            return None, None
+        known = list_supported_countries()
+        if not isinstance(country, str) or country.upper() not in known:
+            if country is None:
+                self.fail(where, "subdivision needs a country (e.g. country: DE, subdivision: BY)")
+            else:
+                self.fail(where, f"country {country!r} is not a country code with public holidays, "
+                                 "such as US, GB, DE or FR")  # fmt: skip
+            return None, None
+        code = country.upper()
+        if subdivision is None:
+            return code, None
+        subdivisions = {s.upper(): s for s in known[code]}
+        if not isinstance(subdivision, str) or subdivision.upper() not in subdivisions:
+            some = ", ".join(known[code][:8]) or "none"
+            self.fail(where, f"subdivision {subdivision!r} is not one of {code}'s ({some}…)")
+            return code, None
+        return code, subdivisions[subdivision.upper()]
+
 
 def kind(value: Any) -> str:
     kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "text"}

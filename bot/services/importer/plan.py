@@ -27,6 +27,10 @@ class WorkspacePlan:
     locale: str | None
     earliest_entry_date: date | None = None
     timer_limit_minutes: int | None = None
+    country: str | None = None
+    subdivision: str | None = None
+    forgotten_timer_minutes: int | None = None
+    missing_hours_tolerance_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class PersonPlan:
     rate: Decimal | None
     schedule: dict[str, int] | None  # seconds per weekday
     active: bool | None
+    country: str | None = None
+    subdivision: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,8 @@ class ProjectPlan:
     milestones: list[dict[str, str]] | None  # [{name, amount, due}], amounts and dates as text
     active: bool | None
     tasks: list[TaskPlan]
+    budget_period: str | None = None
+    alert_thresholds: list[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,15 @@ class RatePlan:
     effective_from: date
 
 
+@dataclass(frozen=True)
+class TimeOffPlan:
+    person: str  # a Slack id
+    first: date
+    last: date
+    seconds: int | None  # None: whole days
+    reason: str
+
+
 @dataclass
 class Plan:
     workspace: WorkspacePlan | None = None
@@ -105,3 +122,4 @@ class Plan:
     clients: list[ClientPlan] = field(default_factory=list)
     work_types: list[WorkTypePlan] = field(default_factory=list)
     rates: list[RatePlan] = field(default_factory=list)
+    time_off: list[TimeOffPlan] = field(default_factory=list)

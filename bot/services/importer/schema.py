@@ -13,13 +13,13 @@ import yaml
 
 from bot.errors import UserError
 
-TOP_KEYS = {"workspace", "people", "clients", "work_types", "rates"}
+TOP_KEYS = {"workspace", "people", "clients", "work_types", "rates", "time_off"}
 WORKSPACE_KEYS = {
     "name", "timezone", "currency", "billing_increment_minutes", "required_fields", "min_description_length",
     "rounding", "minimum_billable_minutes", "locale", "earliest_entry_date",
-    "timer_limit_hours",
+    "timer_limit_hours", "country", "subdivision", "forgotten_timer_hours", "missing_hours_tolerance_hours",
 }  # fmt: skip
-PERSON_KEYS = {"slack_id", "name", "role", "timezone", "rate", "schedule", "active"}
+PERSON_KEYS = {"slack_id", "name", "role", "timezone", "rate", "schedule", "active", "country", "subdivision"}
 CLIENT_KEYS = {
     "name", "currency", "billing_channel", "rate", "active", "projects",
     "billing_increment_minutes", "rounding", "approver",
@@ -38,11 +38,14 @@ PROJECT_KEYS = {
     "tasks",
     "fee",
     "milestones",
+    "budget_period",
+    "alert_thresholds",
 }
 MILESTONE_KEYS = {"name", "amount", "due"}
 TASK_KEYS = {"name", "rate", "budget_hours", "budget_amount", "billable", "active"}
 WORK_TYPE_KEYS = {"name", "active"}
 RATE_KEYS = {"person", "client", "project", "task", "rate", "from", "cost"}
+TIME_OFF_KEYS = {"person", "date", "from", "to", "hours", "reason"}
 
 ROUNDINGS = ("up", "nearest", "down")
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -67,7 +70,7 @@ class ImportSummary:
     updated: Counter[str] = field(default_factory=Counter)
 
     def describe(self) -> str:
-        kinds = ["workspace", "people", "clients", "projects", "tasks", "work_types", "rates"]
+        kinds = ["workspace", "people", "clients", "projects", "tasks", "work_types", "rates", "time_off"]
         parts = [
             f"{k}: {self.created[k]} created, {self.updated[k]} updated"
             for k in kinds

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.services.clock import WEEKDAY_KEYS
-from bot.services.importer import rates
+from bot.services.importer import rates, time_off
 from bot.services.importer.check import Checker, is_locale
 from bot.services.importer.plan import (
     ClientPlan,
@@ -82,6 +82,7 @@ def validate(conn: Connection, data: dict[str, Any], check: Checker) -> Plan:
         active = check.flag(w.get("active"), where, "active")
         if name is not None:
             plan.work_types.append(WorkTypePlan(name, active))
+    plan.time_off = time_off.validate(data.get("time_off"), check, known_people)
     if data.get("rates") is not None:
         in_file = rates.Known(named.people, named.clients, set(named.codes), named.tasks)
         plan.rates = rates.validate(data["rates"], check, rates.known_in_database(conn) | in_file)
@@ -104,6 +105,7 @@ def _workspace(raw: Any, check: Checker) -> WorkspacePlan:
         isinstance(min_length, bool) or not isinstance(min_length, int) or not 0 <= min_length <= 500
     ):
         check.fail("workspace", f"min_description_length {min_length!r} must be a whole number 0..500")
+    country, subdivision = check.region(ws.get("country"), ws.get("subdivision"), "workspace")
     return WorkspacePlan(
         min_description_length=min_length,
         rounding=check.rounding(ws.get("rounding"), "workspace"),
@@ -116,7 +118,25 @@ def _workspace(raw: Any, check: Checker) -> WorkspacePlan:
         required_fields=check.fields(ws.get("required_fields"), "workspace", "required_fields"),
         earliest_entry_date=_earliest(ws.get("earliest_entry_date"), check),
         timer_limit_minutes=_timer_limit(ws.get("timer_limit_hours"), check),
+        country=country,
+        subdivision=subdivision,
+        forgotten_timer_minutes=_hours_setting(
+            ws.get("forgotten_timer_hours"), check, "forgotten_timer_hours", low=1, high=24
+        ),  # fmt: skip
+        missing_hours_tolerance_minutes=_hours_setting(
+            ws.get("missing_hours_tolerance_hours"), check, "missing_hours_tolerance_hours", low=0, high=24
+        ),
     )
+
+
+def _hours_setting(value: Any, check: Checker, key: str, *, low: int, high: int) -> int | None:
+    hours = check.money(value, "workspace", key, places=2)
+    if hours is None:
+        return None
+    if not low <= hours <= high:
+        check.fail("workspace", f"{key} {value!r} must be from {low} to {high}")
+        return None
+    return int(hours * 60)
 
 
 def _timer_limit(value: Any, check: Checker) -> int | None:
@@ -157,9 +177,10 @@ def _person(raw: Any, where: str, check: Checker, named: _Named) -> PersonPlan |
     rate = check.money(p.get("rate"), where, "rate")
     schedule = _schedule(p.get("schedule"), where, check)
     active = check.flag(p.get("active"), where, "active")
+    country, subdivision = check.region(p.get("country"), p.get("subdivision"), where)
     if slack_id is None or name is None or not valid_role:
         return None
-    return PersonPlan(slack_id, name, Role(role), timezone, rate, schedule, active)
+    return PersonPlan(slack_id, name, Role(role), timezone, rate, schedule, active, country, subdivision)
 
 
 def _schedule(value: Any, where: str, check: Checker) -> dict[str, int] | None:
@@ -248,12 +269,33 @@ def _project(
     rate = check.money(p.get("rate"), where, "rate")
     required_fields = check.fields(p.get("required_fields"), where, "required_fields")
     active = check.flag(p.get("active"), where, "active")
+    period = p.get("budget_period")
+    if period is not None and period not in BUDGET_PERIODS:
+        check.fail(where, f"budget_period {period!r} must be total or monthly")
+        period = None
+    thresholds = _thresholds(p.get("alert_thresholds"), where, check)
     if code is None or name is None or not valid_billing:
         return None
     return ProjectPlan(
         code, name, BillingType(billing), approver, alert_channel, budget_hours, budget_amount, rate,
-        required_fields, fee, milestones, active, tasks,
+        required_fields, fee, milestones, active, tasks, period, thresholds,
     )  # fmt: skip
+
+
+BUDGET_PERIODS = ("total", "monthly")
+
+
+def _thresholds(value: Any, where: str, check: Checker) -> list[int] | None:
+    """Percent of a budget, each 1..1000, e.g. [50, 80, 100]."""
+    if value is None:
+        return None
+    found: list[int] = []
+    for item in check.seq(value, f"{where} alert_thresholds"):
+        if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= 1000:
+            check.fail(where, f"alert_thresholds entry {item!r} must be a whole percent from 1 to 1000")
+        elif item not in found:
+            found.append(item)
+    return sorted(found) or None
 
 
 def _task(raw: Any, where: str, check: Checker, seen: set[str]) -> TaskPlan | None:
