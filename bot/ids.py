@@ -45,3 +45,18 @@ ENTRIES_PAGE = "entries_page"  # ":previous" / ":next" (unique per block); value
 # the person's choice; ":<n>" keeps action ids unique in the block; value: JSON
 # {"t": timer id, "a": "end" | "from" | "form" | "discard", "at": epoch seconds}
 TIMER_CHOICE = "timer_choice"
+
+# A missing-hours nudge: log time on a day, that day was off, or again in two hours.
+# ":<day>" keeps action ids unique in the message; value: JSON {"d": "YYYY-MM-DD", "t": the
+# nudge's local day, "s": which snooze of the day the message is}
+MISSING_LOG = "missing_hours_log"
+MISSING_OFF = "missing_hours_off"
+MISSING_SNOOZE = "missing_hours_snooze"
+
+# A forgotten timer's DM (bot.services.forgotten): stop now, stop at a time (a timepicker:
+# its selected_time), keep running. The actions block's id says which timer the DM is about:
+# "forgotten_timer:<owner's Slack id>:<timer id>:<its start, ISO 8601>".
+FORGOTTEN_BLOCK = "forgotten_timer"
+FORGOTTEN_STOP_NOW = "forgotten_stop_now"
+FORGOTTEN_STOP_AT = "forgotten_stop_at"
+FORGOTTEN_KEEP = "forgotten_keep"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot import dates
+from bot import dates, time_words
 from bot.errors import UserError
 
 USAGE = {
@@ -35,6 +35,8 @@ USAGE = {
     "submit": "`/track submit [this week|last week|YYYY-MM-DD..YYYY-MM-DD]`: send your time for approval",
     "approvals": "`/track approvals`: submissions waiting for you",
     "reopen": "`/track reopen <entry id> <reason>` (partners and admins)",
+    "off": time_words.OFF_USAGE,
+    "reminders": time_words.REMINDERS_USAGE,
     "today": "`/track today`",
     "week": "`/track week`",
     "help": "`/track help`",
@@ -140,6 +142,10 @@ Command = (
     | Submit
     | Approvals
     | Reopen
+    | time_words.TimeOff
+    | time_words.CancelTimeOff
+    | time_words.ListTimeOff
+    | time_words.Reminders
 )
 
 
@@ -260,6 +266,10 @@ def parse(text: str, today: date, *, day_first: bool = False) -> Command:
         if [a.lower() for a in args] != ["last"]:
             raise UserError(f"`/track {sub}` works on your last entry.", usage=USAGE[sub])
         return LastEntry(sub)
+    if sub == "off":
+        return time_words.parse_off(args, today, day_first=day_first)
+    if sub == "reminders":
+        return time_words.parse_reminders(args)
     if sub == "stop":
         return Stop(" ".join(args) or None)
     if sub in ("discard", "status", "today", "week", "help"):

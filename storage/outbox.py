@@ -201,6 +201,20 @@ def by_key(conn: Connection, key: str) -> OutboxRow | None:
     return OutboxRow(*row) if row else None
 
 
+def existing_keys(conn: Connection, keys: Iterable[str]) -> set[str]:
+    """Which of these keys were queued before (by the unique index, a thousand at a time)."""
+    wanted, found = list(keys), set()
+    for i in range(0, len(wanted), 1000):
+        found |= set(conn.execute(select(_M.key).where(_M.key.in_(wanted[i : i + 1000]))).scalars())
+    return found
+
+
+def latest_of(conn: Connection, keys: list[str]) -> OutboxRow | None:
+    """Of these keys, the row queued last (by id)."""
+    row = conn.execute(select(*_COLUMNS).where(_M.key.in_(keys)).order_by(_M.id.desc()).limit(1)).first()
+    return OutboxRow(*row) if row else None
+
+
 def by_ids(conn: Connection, ids: Iterable[int]) -> list[OutboxRow]:
     found = conn.execute(select(*_COLUMNS).where(_M.id.in_(list(ids))).order_by(_M.id))
     return [OutboxRow(*r) for r in found]

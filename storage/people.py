@@ -167,3 +167,15 @@ def set_profile(
             .where(Person.slack_id == slack_id, Person.timezone_from_import.is_(False))
             .values(timezone=timezone)
         )
+
+
+def set_reminders(
+    conn: Connection, person_id: int, *, on: bool | None, minutes: int | None, now: datetime
+) -> None:
+    """Missing-hours nudges on or off, and their local time of day (minutes after midnight)."""
+    values: dict[str, Any] = {"updated_at": now}
+    if on is not None:
+        values["reminders"] = on
+    if minutes is not None:
+        values["reminder_minutes"] = minutes
+    conn.execute(update(Person).where(Person.id == person_id).values(values))

@@ -10,7 +10,9 @@ from bot.listeners import (
     approvals,
     commands,
     events,
+    forgotten,
     forms,
+    missing_hours,
     options,
     shortcuts,
     submission_entries,
@@ -28,5 +30,7 @@ def register_listeners(app: App, deps: Deps) -> None:
     approvals.register(app, deps)
     submission_entries.register(app, deps)
     timer_choices.register(app, deps)
+    forgotten.register(app, deps)
+    missing_hours.register(app, deps)
     shortcuts.register(app, deps)
     events.register(app, deps)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -78,6 +79,8 @@ def _form(deps: Deps, conn: Any, person: Any, request: FormRequest, description:
         return views.start_modal(defaults, metadata=metadata.seal(seal, deps.secret))
     if kind == "entry":
         defaults = entry_form.new_defaults(conn, person, now=now, description=description)
+        if request.day is not None:
+            defaults = replace(defaults, day=request.day)
     elif kind == "timer" and entry_id is not None:
         defaults = entry_form.timer_defaults(conn, person, entry_id)
         seal.update(timer=entry_id)

@@ -67,3 +67,28 @@ def refresh_profile(conn: Connection, slack_id: str, profile: SlackProfile | Non
 def unsynced(conn: Connection, *, limit: int = 100) -> list[str]:
     """Slack ids of people whose profile is still to be read."""
     return people.unsynced(conn, limit=limit)
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    on: bool
+    minutes: int  # local time of day
+    timezone: str
+    changed: bool
+
+
+def set_reminders(
+    conn: Connection, person: PersonRow, *, on: bool | None, minutes: int | None, now: datetime
+) -> ReminderSettings:
+    """Missing-hours nudges on or off, or at another local time (None: as they are)."""
+    changed = (on is not None and on != person.reminders) or (
+        minutes is not None and minutes != person.reminder_minutes
+    )
+    if changed:
+        people.set_reminders(conn, person.id, on=on, minutes=minutes, now=now)
+    return ReminderSettings(
+        person.reminders if on is None else on,
+        person.reminder_minutes if minutes is None else minutes,
+        person.timezone,
+        changed,
+    )

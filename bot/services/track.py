@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection
 
-from bot import parsing
+from bot import parsing, time_words
 from bot.errors import Refused
-from bot.services import approvals, audit, catalog, entries, pricing, reports, timers
+from bot.services import approvals, audit, catalog, entries, people, pricing, reports, time_off, timers
 from bot.services.entries import Saved
 from bot.services.timers import Discarded, Running, Started
 from storage.audit import AuditRow
@@ -47,6 +47,7 @@ class FormRequest:
 
     kind: str
     entry_id: int | None = None
+    day: date | None = None  # "entry": the form opens on this day (a nudge's Log time)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,10 @@ Result = (
     | Reopened
     | approvals.SubmitResult
     | WaitingList
+    | time_off.TimeOffTaken
+    | time_off.TimeOffCancelled
+    | time_off.TimeOffList
+    | people.ReminderSettings
 )
 
 
@@ -136,6 +141,14 @@ def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, no
             return WaitingList(approvals.waiting_for(conn, person))
         case parsing.Reopen(entry=entry_id, reason=reason):
             return Reopened(approvals.reopen(conn, entry_id, person, reason=reason, now=now))
+        case time_words.TimeOff(first=first_day, last=last_day, seconds=seconds, reason=reason):
+            return time_off.take(conn, person, first_day, last_day, seconds=seconds, reason=reason, now=now)
+        case time_words.CancelTimeOff(first=first_day, last=last_day):
+            return time_off.cancel(conn, person, first_day, last_day, now=now)
+        case time_words.ListTimeOff():
+            return time_off.upcoming(conn, person, now=now)
+        case time_words.Reminders(on=on, minutes=minutes):
+            return people.set_reminders(conn, person, on=on, minutes=minutes, now=now)
         case parsing.LastEntry(action=action):
             last = entries.last_entry(conn, person)
             if last is None:

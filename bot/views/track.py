@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot import ids, parsing
-from bot.services import approvals, reports
+from bot.services import approvals, people, reports, time_off
 from bot.services.clock import format_hours, local_time
 from bot.services.entries import Saved
 from bot.services.entries.rules import EDITABLE
@@ -27,6 +27,7 @@ from bot.services.track import (
 from bot.views import audit as audit_views
 from bot.views import rates
 from bot.views import rules as rule_views
+from bot.views import time_off as time_off_views
 from bot.views.blocks import Block, context, escape, message, section
 from storage.catalog import ProjectRow, TaskRow
 from storage.people import PersonRow
@@ -111,6 +112,10 @@ def render(person: PersonRow, result: Result) -> Message:
         case History(entry_id=entry_id, records=records):
             text = f"History of entry {entry_id}:\n" + audit_views.render(records)
             return message(text, [section(escape(text))])
+        case time_off.TimeOffTaken() | time_off.TimeOffCancelled() | time_off.TimeOffList():
+            return time_off_views.answer(result)
+        case people.ReminderSettings():
+            return time_off_views.reminders(result)
         case Reopened(entry=entry):
             text = f"Entry {entry.id} is a draft again; its owner can change and resubmit it."
             return message(text, [section(text)])
@@ -264,6 +269,12 @@ HELP_LINES = [
     ("audit", "An entry's history: who changed what, when", "/track audit last"),
     ("submit", "Send this week's time for approval (or `last week`, or a period)", "/track submit"),
     ("approvals", "Submissions waiting for you (partners and admins)", "/track approvals"),
+    ("off", "Days off: a day, a range (`a..b`), some hours of a day; `cancel` undoes", "/track off friday"),
+    (
+        "reminders",
+        "The morning nudge about missing hours: `at 17:30`, `off`, `on`",
+        "/track reminders at 17:30",
+    ),
     (
         "reopen",
         "Send an entry back to draft, with a reason (partners and admins)",

@@ -40,6 +40,7 @@ class TimeEntry(Timestamps, Base):
         CheckConstraint("duration_seconds > 0", name="positive_duration"),
         Index("ix_time_entries_person_date", "person_id", "date"),
         Index("ix_time_entries_project_date", "project_id", "date"),
+        Index("ix_time_entries_date_person", "date", "person_id", "duration_seconds"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -7,6 +7,7 @@
   (missing-hours nudges on or off) and ``reminder_minutes`` (the local time they come at).
 - ``projects``: ``budget_period`` (total or monthly) and ``alert_thresholds`` (percent).
 - ``time_off``: a person's day off, whole (``seconds`` NULL) or in part; one row per day.
+- ``ix_time_entries_date_person``: everyone's logged seconds on a day, read from the index.
 - ``budget_marks``: for each budget, period and threshold, whether consumption is at or
   above it now and how often it crossed: an alert is queued once per crossing.
 
@@ -64,6 +65,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("person_id", "date", name="uq_time_off_person_date"),
     )
     op.create_index("ix_time_off_date", "time_off", ["date"])
+    # Everyone's logged seconds on a day, from the index alone (whom to nudge, the digest).
+    op.create_index("ix_time_entries_date_person", "time_entries", ["date", "person_id", "duration_seconds"])
     op.create_table(
         "budget_marks",
         sa.Column("subject", sa.String(length=40), nullable=False),
@@ -78,6 +81,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("budget_marks")
+    op.drop_index("ix_time_entries_date_person", table_name="time_entries")
     op.drop_index("ix_time_off_date", table_name="time_off")
     op.drop_table("time_off")
     for table, names in (

@@ -1,0 +1,107 @@
+"""The working calendar: how many hours a person's day expects.
+
+A day expects what the person's schedule gives its weekday (8 h Monday to Friday when they
+have no schedule), nothing on a public holiday of their country and subdivision (theirs,
+else the workspace's; the ``holidays`` package), nothing on a full day off, and the part
+not taken off on a partial one. Missing-hours nudges, the weekly digest and utilization
+all read it from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+from bot.services.clock import WEEKDAY_KEYS
+
+DEFAULT_SCHEDULE = {key: 8 * 3600 for key in WEEKDAY_KEYS[:5]}
+
+
+@dataclass(frozen=True)
+class Region:
+    country: str | None
+    subdivision: str | None = None
+
+
+def region_of(person_country: str | None, person_subdivision: str | None,
+              workspace_country: str | None, workspace_subdivision: str | None) -> Region:  # fmt: skip
+    """A person's own country (and its subdivision) wins over the workspace's."""
+    if person_country:
+        return Region(person_country, person_subdivision)
+    return Region(workspace_country, workspace_subdivision)
+
+
+@lru_cache(maxsize=512)
+def _holidays(country: str, subdivision: str | None, year: int) -> dict[date, str]:
+    import holidays
+
+    try:
+        found = holidays.country_holidays(country, subdiv=subdivision, years=year)
+    except (NotImplementedError, KeyError):  # a code the package dropped since the import
+        return {}
+    return dict(found.items())
+
+
+def holiday(region: Region, day: date) -> str | None:
+    """The public holiday's name on ``day`` in ``region``, if it is one."""
+    if not region.country:
+        return None
+    return _holidays(region.country, region.subdivision, day.year).get(day)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """One person's working calendar over some days."""
+
+    schedule: dict[str, int]
+    region: Region
+    time_off: dict[date, int | None] = field(default_factory=dict)  # seconds off; None: the whole day
+    starts: date | None = None  # nothing is expected before this day (they joined then)
+
+    def scheduled(self, day: date) -> int:
+        return int((self.schedule or DEFAULT_SCHEDULE).get(WEEKDAY_KEYS[day.weekday()], 0))
+
+    def expected(self, day: date) -> int:
+        """Seconds of work the day expects."""
+        if self.starts is not None and day < self.starts:
+            return 0
+        scheduled = self.scheduled(day)
+        if scheduled <= 0 or holiday(self.region, day) is not None:
+            return 0
+        if day in self.time_off:
+            off = self.time_off[day]
+            return 0 if off is None else max(0, scheduled - off)
+        return scheduled
+
+    def why_free(self, day: date) -> str | None:
+        """Why a scheduled day expects nothing: "holiday", "off", or None."""
+        if holiday(self.region, day) is not None:
+            return "holiday"
+        if day in self.time_off and self.time_off[day] is None:
+            return "off"
+        return None
+
+    def previous_working_day(self, today: date, *, back: int = 14) -> date | None:
+        """The last day before ``today`` that expects hours, looking back ``back`` days."""
+        day = today - timedelta(days=1)
+        for _ in range(back):
+            if self.expected(day) > 0:
+                return day
+            day -= timedelta(days=1)
+        return None
+
+    def working_days(self, first: date, last: date) -> list[date]:
+        found, day = [], first
+        while day <= last:
+            if self.expected(day) > 0:
+                found.append(day)
+            day += timedelta(days=1)
+        return found
+
+    def expected_between(self, first: date, last: date) -> int:
+        total, day = 0, first
+        while day <= last:
+            total += self.expected(day)
+            day += timedelta(days=1)
+        return total

@@ -1,0 +1,223 @@
+"""Missing-hours nudges: each morning, in each person's own day, whoever's previous working
+day fell short of their schedule hears of it, with the earlier short days of the last two
+weeks, and buttons that fill the gap.
+
+Deciding is set-based (``due``): everyone's calendar in one read, the seconds logged on the
+few distinct previous working days in one indexed read, the earlier days only for those
+short. A nudge is an outbox row keyed ``missing-hours:<person>:<their local day>``, so it is
+queued once a day however often the job runs, in however many processes. It is rendered
+from the state at send time (``state``), and redrawn in place when an entry or a day off
+changes one of its days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from bot.services.calendar import Calendar, Region, region_of
+from bot.services.clock import local_date, local_time
+from storage import outbox, people, time_off, workdays
+from storage.events import EntryEvent
+from storage.models import OutboxStatus
+from storage.workdays import Nudgeable
+
+LOOK_BACK = 14  # days: how far back short days are listed
+EARLIER = 4  # earlier short days listed beside the previous working day
+SNOOZE = timedelta(hours=2)
+MAX_SNOOZES = 5  # a day's nudge can be snoozed this often
+KIND = "missing_hours"
+CONSUMER = "missing-hours"
+
+
+@dataclass(frozen=True)
+class DayState:
+    day: date
+    expected: int  # seconds
+    logged: int
+    off: str | None = None  # "off" / "holiday" when the day expects nothing any more
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.expected - self.logged)
+
+
+@dataclass(frozen=True)
+class Nudge:
+    slack_id: str
+    today: date  # the person's local day it is sent on
+    days: list[DayState]  # the previous working day first, then earlier ones, newest first
+    reminder_minutes: int = 570
+    tolerance: int = 1800  # seconds
+    snoozes: int = 0  # which snooze of the day this message is
+
+    @property
+    def short(self) -> list[DayState]:
+        return [d for d in self.days if d.missing > self.tolerance]
+
+    def payload(self) -> dict[str, Any]:
+        return {"person": self.slack_id, "today": self.today.isoformat(), "snoozes": self.snoozes,
+                "days": [d.day.isoformat() for d in self.days]}  # fmt: skip
+
+
+def nudge_key(slack_id: str, today: date, snoozes: int = 0) -> str:
+    base = f"missing-hours:{slack_id}:{today.isoformat()}"
+    return base if snoozes == 0 else f"{base}:snooze-{snoozes}"
+
+
+def keys_of_day(slack_id: str, today: date) -> list[str]:
+    return [nudge_key(slack_id, today, n) for n in range(MAX_SNOOZES + 1)]
+
+
+def _calendar(p: Nudgeable, region: Region, off: dict[date, int | None]) -> Calendar:
+    return Calendar(p.schedule, region, off, starts=local_date(p.created_at, p.timezone))
+
+
+def due(conn: Connection, *, now: datetime) -> list[Nudge]:
+    """Everyone to nudge as of ``now``: reminders on, their reminder time reached today, today
+    a working day for them, their previous working day short by more than the tolerance,
+    and not nudged today yet."""
+    workspace = people.workspace(conn)
+    tolerance = workspace.missing_hours_tolerance_minutes * 60
+    local_now: dict[str, datetime] = {}
+    waiting: list[tuple[Nudgeable, date]] = []
+    for p in workdays.people(conn):
+        if not p.reminders:
+            continue
+        local = local_now.get(p.timezone) or local_now.setdefault(p.timezone, local_time(now, p.timezone))
+        if local.hour * 60 + local.minute >= p.reminder_minutes:
+            waiting.append((p, local.date()))
+    if not waiting:
+        return []
+    queued = outbox.existing_keys(conn, [nudge_key(p.slack_id, today) for p, today in waiting])
+    waiting = [(p, today) for p, today in waiting if nudge_key(p.slack_id, today) not in queued]
+    if not waiting:
+        return []
+    first = min(today for _, today in waiting) - timedelta(days=LOOK_BACK + 1)
+    off: dict[int, dict[date, int | None]] = {}
+    for row in time_off.between(conn, first, max(today for _, today in waiting)):
+        off.setdefault(row.person_id, {})[row.date] = row.seconds
+    regions: dict[tuple[str | None, str | None], Region] = {}
+    candidates: list[tuple[Nudgeable, Calendar, date, date]] = []
+    for p, today in waiting:
+        key = (p.country, p.subdivision)
+        region = regions.get(key) or regions.setdefault(
+            key, region_of(p.country, p.subdivision, workspace.country, workspace.subdivision)
+        )
+        calendar = _calendar(p, region, off.get(p.id, {}))
+        if calendar.expected(today) <= 0:
+            continue  # not a working day for them: no nudge today
+        previous = calendar.previous_working_day(today, back=LOOK_BACK)
+        if previous is not None:
+            candidates.append((p, calendar, today, previous))
+    logged = workdays.logged_on(conn, {previous for *_, previous in candidates})
+    short = [c for c in candidates if c[1].expected(c[3]) - logged.get((c[0].id, c[3]), 0) > tolerance]
+    if not short:
+        return []
+    earliest = min(today for _, _, today, _ in short) - timedelta(days=LOOK_BACK)
+    before = workdays.logged_between(
+        conn, [p.id for p, *_ in short], earliest, max(prev for *_, prev in short)
+    )
+    found = []
+    for p, calendar, today, previous in short:
+        days = [DayState(previous, calendar.expected(previous), logged.get((p.id, previous), 0))]
+        for day in reversed(
+            calendar.working_days(today - timedelta(days=LOOK_BACK), previous - timedelta(days=1))
+        ):
+            state = DayState(day, calendar.expected(day), before.get((p.id, day), 0))
+            if state.missing > tolerance:
+                days.append(state)
+                if len(days) > EARLIER:
+                    break
+        found.append(Nudge(p.slack_id, today, days, p.reminder_minutes, tolerance))
+    return found
+
+
+def queue(conn: Connection, *, now: datetime) -> list[str]:
+    """Queue today's nudge for each person ``due``; the keys queued."""
+    keys = []
+    for nudge in due(conn, now=now):
+        key = nudge_key(nudge.slack_id, nudge.today)
+        if outbox.enqueue(conn, key=key, kind=KIND, user_id=nudge.slack_id, payload=nudge.payload(), now=now):
+            keys.append(key)
+    return keys
+
+
+def state(conn: Connection, payload: dict[str, Any]) -> Nudge | None:
+    """A nudge's days as they stand now (entries logged since, days taken off since)."""
+    slack_id = str(payload["person"])
+    found = workdays.people(conn, ids=_person_ids(conn, slack_id))
+    if not found:
+        return None
+    p = found[0]
+    workspace = people.workspace(conn)
+    days = [date.fromisoformat(d) for d in payload["days"]]
+    if not days:
+        return None
+    region = region_of(p.country, p.subdivision, workspace.country, workspace.subdivision)
+    calendar = _calendar(
+        p, region, {d: r.seconds for d, r in time_off.of_person(conn, p.id, min(days), max(days)).items()}
+    )
+    logged = workdays.logged_between(conn, [p.id], min(days), max(days))
+    states = []
+    for day in days:
+        expected = calendar.expected(day)
+        why = calendar.why_free(day) if expected == 0 else None
+        states.append(DayState(day, expected, logged.get((p.id, day), 0), why))
+    return Nudge(p.slack_id, date.fromisoformat(payload["today"]), states, p.reminder_minutes,
+                 workspace.missing_hours_tolerance_minutes * 60, int(payload.get("snoozes", 0)))  # fmt: skip
+
+
+def _person_ids(conn: Connection, slack_id: str) -> list[int]:
+    person = people.person(conn, slack_id)
+    return [person.id] if person else []
+
+
+def redraw(conn: Connection, slack_id: str, timezone: str, *, now: datetime, cause: str) -> list[str]:
+    """Redraw in place the person's nudges of today and yesterday (their local days) that
+    were sent; ``cause`` makes the redraw's key unique (an event id, a click)."""
+    today = local_date(now, timezone)
+    queued = []
+    for day in (today, today - timedelta(days=1)):
+        latest = outbox.latest_of(conn, keys_of_day(slack_id, day))
+        if latest is None or latest.status in (OutboxStatus.FAILED, OutboxStatus.SKIPPED):
+            continue
+        if latest.status == OutboxStatus.PENDING and latest.attempts == 0:
+            continue  # not sent yet: it will show the state it is sent in
+        key = f"missing-hours-redraw:{latest.key}:{cause}"
+        if outbox.enqueue(conn, key=key, kind="missing_hours_redraw", user_id=slack_id,
+                          payload={"nudge": latest.key}, now=now):  # fmt: skip
+            queued.append(key)
+    return queued
+
+
+def snooze(conn: Connection, slack_id: str, today: date, snoozes: int, *, now: datetime) -> datetime | None:
+    """The day's nudge again in two hours (the next snooze of the day); when it comes, or None
+    when it was snoozed as often as allowed or there is no nudge that day."""
+    if snoozes >= MAX_SNOOZES:
+        return None
+    base = outbox.by_key(conn, nudge_key(slack_id, today))
+    if base is None:
+        return None
+    due_at = now + SNOOZE
+    payload = {**base.payload, "snoozes": snoozes + 1}
+    outbox.enqueue(conn, key=nudge_key(slack_id, today, snoozes + 1), kind=KIND, user_id=slack_id,
+                   payload=payload, now=now, due_at=due_at)  # fmt: skip
+    latest = outbox.by_key(conn, nudge_key(slack_id, today, snoozes + 1))
+    return latest.due_at if latest else due_at
+
+
+def on_entry_changes(conn: Connection, changes: list[EntryEvent], now: datetime) -> None:
+    """Entries changed: the nudges of the people whose entries they were are redrawn (one
+    redraw per person per batch, keyed by the batch's last change)."""
+    last: dict[int, EntryEvent] = {}
+    for change in changes:
+        if change.person_id is not None:
+            last[change.person_id] = change
+    for person_id, change in last.items():
+        person = people.person_by_id(conn, person_id)
+        if person is not None:
+            redraw(conn, person.slack_id, person.timezone, now=now, cause=f"e{change.txid}.{change.id}")
