@@ -94,20 +94,20 @@ def _one_day(words: list[str], today: date, day_first: bool) -> tuple[date, int]
 def _range(words: list[str], today: date, day_first: bool) -> tuple[date, date, list[str]]:
     if words and ".." in words[0]:
         a, _, b = words[0].partition("..")
-        first = _one_day([a], today, day_first)
-        last = _one_day([b], today, day_first)
-        if first is None or last is None:
+        begins, ends = _one_day([a], today, day_first), _one_day([b], today, day_first)
+        if begins is None or ends is None:
             raise UserError(f"`{words[0]}` is not a range of days.", usage=OFF_USAGE)
-        return first[0], last[0], words[1:]
+        return begins[0], ends[0], words[1:]
     start = _one_day(words, today, day_first)
     if start is None:
         raise UserError(f"`{' '.join(words[:3])}` is not a day. Write it as {dates.FORMS}.", usage=OFF_USAGE)
-    first, rest = start[0], words[start[1] :]
+    first: date = start[0]
+    rest = words[start[1] :]
     if rest and rest[0].lower() in ("to", "until", "-", "through"):
         end = _one_day(rest[1:], today, day_first)
         if end is None:
             raise UserError(f"`{' '.join(rest[1:4])}` is not a day.", usage=OFF_USAGE)
-        last = end[0]
+        last: date = end[0]
         if last < first and last.year == first.year:  # "dec 28 to jan 2": into the next year
             with contextlib.suppress(ValueError):  # Feb 29
                 last = last.replace(year=last.year + 1)

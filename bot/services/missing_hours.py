@@ -176,10 +176,18 @@ def _person_ids(conn: Connection, slack_id: str) -> list[int]:
     return [person.id] if person else []
 
 
-def redraw(conn: Connection, slack_id: str, timezone: str, *, now: datetime, cause: str) -> list[str]:
-    """Redraw in place the person's nudges of today and yesterday (their local days) that
-    were sent; ``cause`` makes the redraw's key unique (an event id, a click)."""
-    today = local_date(now, timezone)
+def redraw(
+    conn: Connection,
+    slack_id: str,
+    timezone: str,
+    *,
+    now: datetime,
+    cause: str,
+    changed_at: datetime | None = None,
+) -> list[str]:
+    """Redraw in place the person's nudges of the day of the change and the day before (their
+    local days) that were sent; ``cause`` makes the redraw's key unique (an event id, a click)."""
+    today = local_date(changed_at or now, timezone)
     queued = []
     for day in (today, today - timedelta(days=1)):
         latest = outbox.latest_of(conn, keys_of_day(slack_id, day))
@@ -220,4 +228,5 @@ def on_entry_changes(conn: Connection, changes: list[EntryEvent], now: datetime)
     for person_id, change in last.items():
         person = people.person_by_id(conn, person_id)
         if person is not None:
-            redraw(conn, person.slack_id, person.timezone, now=now, cause=f"e{change.txid}.{change.id}")
+            redraw(conn, person.slack_id, person.timezone, now=now, cause=f"e{change.txid}.{change.id}",
+                   changed_at=change.at)  # fmt: skip
