@@ -50,6 +50,9 @@ def holiday(region: Region, day: date) -> str | None:
     return _holidays(region.country, region.subdivision, day.year).get(day)
 
 
+_ALL_DAY = object()  # a day off without hours: the whole day
+
+
 @dataclass(frozen=True)
 class Calendar:
     """One person's working calendar over some days."""
@@ -58,20 +61,36 @@ class Calendar:
     region: Region
     time_off: dict[date, int | None] = field(default_factory=dict)  # seconds off; None: the whole day
     starts: date | None = None  # nothing is expected before this day (they joined then)
+    # Seconds per weekday (Monday first), and the region's holidays by year: worked out once,
+    # as a firm-wide decision asks tens of thousands of days.
+    _week: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    _years: dict[int, dict[date, str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        week = self.schedule or DEFAULT_SCHEDULE
+        object.__setattr__(self, "_week", tuple(int(week.get(key, 0)) for key in WEEKDAY_KEYS))
+        object.__setattr__(self, "_years", {})
+
+    def _holiday(self, day: date) -> bool:
+        if not self.region.country:
+            return False
+        found = self._years.get(day.year)
+        if found is None:
+            found = self._years[day.year] = _holidays(self.region.country, self.region.subdivision, day.year)
+        return day in found
 
     def scheduled(self, day: date) -> int:
-        return int((self.schedule or DEFAULT_SCHEDULE).get(WEEKDAY_KEYS[day.weekday()], 0))
+        return self._week[day.weekday()]
 
     def expected(self, day: date) -> int:
         """Seconds of work the day expects."""
-        if self.starts is not None and day < self.starts:
+        scheduled = self._week[day.weekday()]
+        if scheduled <= 0 or (self.starts is not None and day < self.starts) or self._holiday(day):
             return 0
-        scheduled = self.scheduled(day)
-        if scheduled <= 0 or holiday(self.region, day) is not None:
-            return 0
-        if day in self.time_off:
-            off = self.time_off[day]
-            return 0 if off is None else max(0, scheduled - off)
+        if self.time_off:
+            off = self.time_off.get(day, _ALL_DAY)
+            if off is not _ALL_DAY:
+                return 0 if off is None else max(0, scheduled - int(off))  # type: ignore[call-overload]
         return scheduled
 
     def why_free(self, day: date) -> str | None:

@@ -13,7 +13,7 @@ changes one of its days.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -73,7 +73,13 @@ def keys_of_day(slack_id: str, today: date) -> list[str]:
 
 
 def _calendar(p: Nudgeable, region: Region, off: dict[date, int | None]) -> Calendar:
-    return Calendar(p.schedule, region, off, starts=local_date(p.created_at, p.timezone))
+    starts = local_date(p.created_at, p.timezone) if p.created_at is not None else None
+    return Calendar(p.schedule, region, off, starts=starts)
+
+
+def _joined_since(now: datetime) -> datetime:
+    """Who joined since this may have days before they joined in the window looked at."""
+    return now - timedelta(days=LOOK_BACK + 2)
 
 
 def due(conn: Connection, *, now: datetime) -> list[Nudge]:
@@ -84,7 +90,7 @@ def due(conn: Connection, *, now: datetime) -> list[Nudge]:
     tolerance = workspace.missing_hours_tolerance_minutes * 60
     local_now: dict[str, datetime] = {}
     waiting: list[tuple[Nudgeable, date]] = []
-    for p in workdays.people(conn):
+    for p in workdays.people(conn, joined_since=_joined_since(now)):
         if not p.reminders:
             continue
         local = local_now.get(p.timezone) or local_now.setdefault(p.timezone, local_time(now, p.timezone))
@@ -92,42 +98,59 @@ def due(conn: Connection, *, now: datetime) -> list[Nudge]:
             waiting.append((p, local.date()))
     if not waiting:
         return []
-    queued = outbox.existing_keys(conn, [nudge_key(p.slack_id, today) for p, today in waiting])
-    waiting = [(p, today) for p, today in waiting if nudge_key(p.slack_id, today) not in queued]
+    iso: dict[date, str] = {}
+    keys = [f"missing-hours:{p.slack_id}:{iso.get(today) or iso.setdefault(today, today.isoformat())}"
+            for p, today in waiting]  # fmt: skip
+    queued = outbox.existing_keys(conn, keys)
+    waiting = [w for w, key in zip(waiting, keys, strict=True) if key not in queued]
     if not waiting:
         return []
     first = min(today for _, today in waiting) - timedelta(days=LOOK_BACK + 1)
     off: dict[int, dict[date, int | None]] = {}
     for row in time_off.between(conn, first, max(today for _, today in waiting)):
         off.setdefault(row.person_id, {})[row.date] = row.seconds
+    # Set-based: people with the same schedule, region and local day share one calendar and
+    # one answer; only those with days off in the window, or who joined within it, get their own.
     regions: dict[tuple[str | None, str | None], Region] = {}
-    candidates: list[tuple[Nudgeable, Calendar, date, date]] = []
+    shared: dict[tuple[int, Region, date], tuple[Calendar, date | None, int]] = {}
+    candidates: list[tuple[Nudgeable, Calendar, date, date, int]] = []  # ..., expected that day
     for p, today in waiting:
         key = (p.country, p.subdivision)
         region = regions.get(key) or regions.setdefault(
             key, region_of(p.country, p.subdivision, workspace.country, workspace.subdivision)
         )
-        calendar = _calendar(p, region, off.get(p.id, {}))
-        if calendar.expected(today) <= 0:
-            continue  # not a working day for them: no nudge today
-        previous = calendar.previous_working_day(today, back=LOOK_BACK)
-        if previous is not None:
-            candidates.append((p, calendar, today, previous))
-    logged = workdays.logged_on(conn, {previous for *_, previous in candidates})
-    short = [c for c in candidates if c[1].expected(c[3]) - logged.get((c[0].id, c[3]), 0) > tolerance]
+        if p.id in off or p.created_at is not None:
+            calendar = _calendar(p, region, off.get(p.id, {}))
+            previous = (
+                calendar.previous_working_day(today, back=LOOK_BACK) if calendar.expected(today) else None
+            )
+            answer = (calendar, previous, calendar.expected(previous) if previous else 0)
+        else:
+            group = (id(p.schedule), region, today)
+            answer = shared.get(group)  # type: ignore[assignment]
+            if answer is None:
+                calendar = _calendar(p, region, {})
+                previous = (
+                    calendar.previous_working_day(today, back=LOOK_BACK) if calendar.expected(today) else None
+                )
+                answer = shared[group] = (calendar, previous, calendar.expected(previous) if previous else 0)
+        if answer[1] is not None:  # today is a working day for them, and one came before it
+            candidates.append((p, answer[0], today, answer[1], answer[2]))
+    logged = workdays.logged_on(conn, {c[3] for c in candidates})
+    for c in candidates:
+        iso.setdefault(c[3], c[3].isoformat())
+    short = [c for c in candidates if c[4] - logged.get((c[0].id, iso[c[3]]), 0) > tolerance]
     if not short:
         return []
-    earliest = min(today for _, _, today, _ in short) - timedelta(days=LOOK_BACK)
-    before = workdays.logged_between(
-        conn, [p.id for p, *_ in short], earliest, max(prev for *_, prev in short)
-    )
+    earliest = min(c[2] for c in short) - timedelta(days=LOOK_BACK)
+    before = workdays.logged_between(conn, [c[0].id for c in short], earliest, max(c[3] for c in short))
     found = []
-    for p, calendar, today, previous in short:
-        days = [DayState(previous, calendar.expected(previous), logged.get((p.id, previous), 0))]
+    for p, calendar, today, previous, _expected in short:
+        days = [DayState(previous, calendar.expected(previous), logged.get((p.id, iso[previous]), 0))]
         for day in reversed(
             calendar.working_days(today - timedelta(days=LOOK_BACK), previous - timedelta(days=1))
         ):
-            state = DayState(day, calendar.expected(day), before.get((p.id, day), 0))
+            state = DayState(day, calendar.expected(day), before.get((p.id, day.isoformat()), 0))
             if state.missing > tolerance:
                 days.append(state)
                 if len(days) > EARLIER:
@@ -149,7 +172,7 @@ def queue(conn: Connection, *, now: datetime) -> list[str]:
 def state(conn: Connection, payload: dict[str, Any]) -> Nudge | None:
     """A nudge's days as they stand now (entries logged since, days taken off since)."""
     slack_id = str(payload["person"])
-    found = workdays.people(conn, ids=_person_ids(conn, slack_id))
+    found = workdays.people(conn, ids=_person_ids(conn, slack_id), joined_since=datetime(1, 1, 1, tzinfo=UTC))
     if not found:
         return None
     p = found[0]
@@ -166,7 +189,7 @@ def state(conn: Connection, payload: dict[str, Any]) -> Nudge | None:
     for day in days:
         expected = calendar.expected(day)
         why = calendar.why_free(day) if expected == 0 else None
-        states.append(DayState(day, expected, logged.get((p.id, day), 0), why))
+        states.append(DayState(day, expected, logged.get((p.id, day.isoformat()), 0), why))
     return Nudge(p.slack_id, date.fromisoformat(payload["today"]), states, p.reminder_minutes,
                  workspace.missing_hours_tolerance_minutes * 60, int(payload.get("snoozes", 0)))  # fmt: skip
 

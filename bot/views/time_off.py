@@ -61,7 +61,7 @@ def answer(result: TimeOffTaken | TimeOffCancelled | TimeOffList) -> dict[str, A
     if more > 0:
         lines.append(f"…and {more} more")
     text = "*Your days off*\n" + "\n".join(lines)
-    return message("Your days off", [section(text)])
+    return message(text, [section(text)])
 
 
 def reminders(settings: ReminderSettings) -> dict[str, Any]:

@@ -239,3 +239,27 @@ def _nudge_count(app: RunningApp, channel: str, count: int) -> int:
             return len(found)
         time.sleep(0.05)
     return len([m for m in app.fake.posted(channel) if "missing-hours:" in json.dumps(m.get("metadata"))])
+
+
+def test_track_off_and_reminders_answer_in_the_ack_and_refuse_bad_input_clearly(
+    running_app: RunningApp,
+) -> None:
+    app = running_app  # Tuesday Nov 17, 2026; Max is in Berlin
+    import_firm(app.db, FIRM_YAML, app.clock() - timedelta(days=3))
+    answer = app.say("off friday dentist")
+    assert "Fri Nov 20, 2026: off (dentist). 1 working day in it." in answer
+    assert "4:00 of the day" in app.say("off 2026-11-23 4h school run")
+    assert "Dec 24, 2026 – Sat Jan 2, 2027" in app.say("off dec 24 to jan 2 holidays")
+    listed = app.say("off")
+    assert "Fri Nov 20, 2026 — dentist" in listed and "Mon Nov 23, 2026: 4:00 off — school run" in listed
+    assert "Cancelled 1 day off" in app.say("off cancel friday")
+    assert "`banana` is not a day" in app.say("off banana")
+    assert "is before" in app.say("off 2026-11-20..2026-11-10")
+    assert "at 17:30 (Europe/Berlin)" in app.say("reminders at 17:30")
+    assert "reminders are off" in app.say("reminders off")
+    assert "not a time of day" in app.say("reminders at 25:61")
+    with app.db.transaction(read_only=True) as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT reminders, reminder_minutes FROM people WHERE slack_id = 'U0MEMBER'"
+        ).all()
+    assert [(bool(r), m) for r, m in rows] == [(False, 17 * 60 + 30)]
