@@ -1,11 +1,12 @@
 """Consumers of entry changes (``bot.services.events``), by name: what runs after entries
 change. Register one with ``@consumer("name")``; ``punchcard serve`` runs each after commits
-and every second. (Budget alerts, the first, arrive with their issue.)"""
+and every second. First: budget alerts (``bot.services.budgets``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.services import budgets, missing_hours
 from bot.services.events import Handler
 
 CONSUMERS: dict[str, Handler] = {}
@@ -17,3 +18,7 @@ def consumer(name: str) -> Callable[[Handler], Handler]:
         return handle
 
     return register
+
+
+consumer(budgets.CONSUMER)(budgets.on_entry_changes)
+consumer(missing_hours.CONSUMER)(missing_hours.on_entry_changes)

@@ -14,10 +14,15 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.services import approvals
+from bot.services import approvals, digest, forgotten, missing_hours
 from bot.services.approvals import Decision, EntryDecided
+from bot.services.budgets import BudgetAlert
 from bot.services.reminders import PendingReminder
 from bot.views import approval as approval_views
+from bot.views import budgets as budget_views
+from bot.views import digest as digest_views
+from bot.views import forgotten as forgotten_views
+from bot.views import missing_hours as missing_hours_views
 from bot.views import reminders as reminder_views
 from storage import outbox
 from storage.models import OutboxStatus
@@ -130,3 +135,52 @@ def _pending_approvals(conn: Connection, row: OutboxRow, context: Context) -> Ca
     if not waiting:
         return None
     return Call("chat.postMessage", reminder_views.pending_approvals(reminder, waiting))
+
+
+@renders(missing_hours.KIND)
+def _missing_hours(conn: Connection, row: OutboxRow, _context: Context) -> Call | None:
+    """A missing-hours nudge, from its days as they are when it goes out: nothing to send
+    when they were filled (or taken off) meanwhile."""
+    nudge = missing_hours.state(conn, row.payload)
+    if nudge is None or not nudge.short:
+        return None
+    return Call("chat.postMessage", missing_hours_views.nudge(nudge))
+
+
+@renders("missing_hours_redraw")
+def _missing_hours_redraw(conn: Connection, row: OutboxRow, _context: Context) -> Call | None:
+    """A nudge redrawn in place: its days as they are now (filled days ticked off)."""
+    sent = outbox.by_key(conn, str(row.payload["nudge"]))
+    if sent is None or sent.status in (OutboxStatus.FAILED, OutboxStatus.SKIPPED):
+        return None
+    if sent.status != OutboxStatus.SENT:
+        raise Later(1.0, "the nudge is still being sent")
+    nudge = missing_hours.state(conn, sent.payload)
+    if nudge is None or not (sent.channel and sent.ts):
+        return None
+    return Call(
+        "chat.update",
+        {"channel": sent.channel, "ts": sent.ts, **missing_hours_views.nudge(nudge)},
+        post=False,
+    )
+
+
+@renders("budget_alert")
+def _budget_alert(_conn: Connection, row: OutboxRow, _context: Context) -> Call:
+    """A budget past a threshold, with the figures as they were when it crossed (queued)."""
+    return Call("chat.postMessage", budget_views.alert(BudgetAlert.from_payload(row.payload)))
+
+
+@renders(forgotten.KIND)
+def _forgotten_timer(conn: Connection, row: OutboxRow, _context: Context) -> Call | None:
+    """A forgotten timer's question; nothing to send when that timer stopped meanwhile."""
+    nudge = forgotten.Nudge.from_payload(row.payload)
+    if not forgotten.still_running(conn, nudge):
+        return None
+    return Call("chat.postMessage", forgotten_views.nudge(nudge))
+
+
+@renders(digest.KIND)
+def _weekly_digest(conn: Connection, row: OutboxRow, _context: Context) -> Call:
+    """A partner's weekly digest, from the state of things when it goes out."""
+    return Call("chat.postMessage", digest_views.digest(digest.build(conn, row.payload, now=row.created_at)))

@@ -23,7 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Connection
 
-from bot.services import reminders
+from bot.services import budgets, digest, forgotten, missing_hours, reminders
 from bot.services.clock import utcnow
 from storage import jobs as store
 from storage.db import Database
@@ -53,6 +53,34 @@ JOBS: dict[str, Job] = {
             lambda conn, now: reminders.pending_approvals(conn, now=now),
             "each approver with submissions waiting more than a working day: one DM a day, in their "
             "working hours, listing them",
+        ),
+        Job(
+            "missing-hours",
+            "*/5 * * * *",
+            lambda conn, now: missing_hours.queue(conn, now=now),
+            "each person whose previous working day (their schedule, public holidays and time off) is "
+            "short by more than the tolerance: one DM a day at their reminder time (09:30 local unless set)",
+        ),
+        Job(
+            "weekly-digest",
+            "*/15 * * * *",  # Monday 08:00 comes on Sunday or Monday UTC
+            lambda conn, now: digest.queue(conn, now=now),
+            "each partner and admin, Monday 08:00 in their timezone: last week's pace (who is missing "
+            "hours), budgets and their projections, approvals waiting",
+        ),
+        Job(
+            "budget-alerts",
+            "*/15 * * * *",
+            lambda conn, now: budgets.safety_net(conn, now),
+            "every budgeted project and task against its alert thresholds: the alerts entry changes "
+            "did not queue (the consumer queues them within seconds)",
+        ),
+        Job(
+            "forgotten-timers",
+            "*/5 * * * *",
+            lambda conn, now: forgotten.nudge(conn, now=now),
+            "each timer running longer than the workspace's forgotten_timer_hours (10 unless set) or past "
+            "its owner's local midnight: one DM asking to stop it now, at a time, or keep it running",
         ),
     )
 }

@@ -18,12 +18,18 @@ from bot.scheduler import Scheduler
 from bot.services import events, people
 from bot.services.clock import utcnow
 from bot.slack import profile_lookup
+from storage import events as event_store
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
 
 SENDER_THREADS = 2
 CONSUMER_POLL = 1.0
+# After a wake that found nothing readable yet (PostgreSQL: a transaction older than the
+# change, anywhere on the server, still running), look again this soon, this many times,
+# then twice as late each time, up to the poll.
+CONSUMER_RECHECK = 0.02
+CONSUMER_RECHECKS = 25
 PROFILE_SWEEP = 300.0
 
 
@@ -48,8 +54,17 @@ class Worker:
         self.scheduler = Scheduler(db, clock=clock) if scheduler else None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        # Set after each commit in this process that recorded entry changes.
+        self._changed = threading.Event()
+        self._unwake = event_store.on_change(db.engine, self._changed.set)
 
     def start(self) -> None:
+        # Each consumer's position exists before any request is served: a consumer seen for
+        # the first time starts after what is there, and must not start after a change
+        # made while its thread was starting.
+        for name in consumers.CONSUMERS:
+            with self.db.transaction() as conn:
+                events.ensure_position(conn, name, now=self.clock())
         for i in range(SENDER_THREADS):
             self._spawn(f"punchcard-outbox-{i}", lambda: self.sender.run(self._stop, poll=self.poll))
         self._spawn("punchcard-consumers", self._consume)
@@ -59,6 +74,8 @@ class Worker:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._unwake()
+        self._changed.set()
         self.sender.wake()
         if self.scheduler is not None:
             self.scheduler.shutdown()
@@ -71,15 +88,35 @@ class Worker:
         self._threads.append(thread)
 
     def _consume(self) -> None:
-        while not self._stop.wait(CONSUMER_POLL):
-            for name, handle in list(consumers.CONSUMERS.items()):
-                try:
-                    while True:
-                        with self.db.transaction() as conn:
-                            if not events.consume(conn, name, handle, now=self.clock()):
-                                break
-                except Exception:
-                    logger.exception("consumer %s failed; it resumes from its position", name)
+        """Each consumer, woken right after a commit that recorded entry changes (and every
+        CONSUMER_POLL seconds: changes committed by other processes)."""
+        recheck, tries, woken = 0.0, 0, False
+        while not self._stop.is_set():
+            handled = self.consume_once()
+            if handled or recheck >= CONSUMER_POLL:
+                recheck, tries = 0.0, 0
+            elif woken:
+                recheck, tries = CONSUMER_RECHECK, 0
+            elif recheck:
+                tries += 1
+                recheck *= 2 if tries >= CONSUMER_RECHECKS else 1
+            woken = self._changed.wait(min(recheck, CONSUMER_POLL) if recheck else CONSUMER_POLL)
+            self._changed.clear()
+
+    def consume_once(self) -> int:
+        """Run every consumer until it has nothing after its position; how many changes."""
+        handled = 0
+        for name, handle in list(consumers.CONSUMERS.items()):
+            try:
+                while True:
+                    with self.db.transaction() as conn:
+                        found = events.consume(conn, name, handle, now=self.clock())
+                    if not found:
+                        break
+                    handled += found
+            except Exception:
+                logger.exception("consumer %s failed; it resumes from its position", name)
+        return handled
 
     def _profiles(self) -> None:
         """People registered from a request whose profile no after-ack lookup filled (a

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, text
 
 from storage.entries import EntryRow
+from storage.events import changed
 from storage.fast import Prepared, cols
 from storage.models import AuditRecord
 from storage.models.base import UTCDateTime
@@ -81,6 +82,8 @@ def record(
         "seconds_before": was.duration_seconds if was else None,
         "seconds_after": now_is.duration_seconds if now_is else None,
     })  # fmt: skip
+    if about is not None:
+        changed(conn)
 
 
 # One statement for many entries that share everything but their id: approving or rejecting a
@@ -109,6 +112,7 @@ def record_each(
     ).bindparams(bindparam("at", type_=UTCDateTime))
     ids: Any = entry_ids if conn.dialect.name == "postgresql" else json.dumps(entry_ids)
     conn.execute(statement, {"ids": ids, "actor": actor, "at": now, "action": action, "comment": comment})
+    changed(conn)
 
 
 def history(conn: Connection, entry_id: int) -> list[AuditRow]:

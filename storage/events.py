@@ -10,15 +10,50 @@ consumer reads only records of transactions older than every transaction still r
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, text, update
+from sqlalchemy import Connection, Engine, text, update
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
+from storage.db import on_commit
 from storage.models import EventPosition
 from storage.models.base import UTCDateTime
+
+_WAKERS: weakref.WeakKeyDictionary[Engine, list[Callable[[], None]]] = weakref.WeakKeyDictionary()
+_wakers_lock = threading.Lock()
+
+
+def on_change(engine: Engine, wake: Callable[[], None]) -> Callable[[], None]:
+    """Call ``wake`` after every commit on this engine that recorded entry changes (the
+    consumers in this process then read them at once instead of at their next poll); what
+    to call to stop."""
+    with _wakers_lock:
+        _WAKERS.setdefault(engine, []).append(wake)
+
+    def stop() -> None:
+        with _wakers_lock:
+            wakers = _WAKERS.get(engine, [])
+            if wake in wakers:
+                wakers.remove(wake)
+
+    return stop
+
+
+def _wake(engine: Engine) -> None:
+    for wake in list(_WAKERS.get(engine, ())):
+        wake()
+
+
+def changed(conn: Connection) -> None:
+    """Entry changes were recorded in this transaction: wake the consumers once it commits.
+    On the hot path: one append to the unit of work's list."""
+    engine = conn.engine
+    on_commit(conn, lambda: _wake(engine))
 
 
 @dataclass(frozen=True)

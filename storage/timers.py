@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, literal, select
 
 from storage.catalog import PROJECT_COLUMNS, TASK_COLUMNS, ProjectRow, TaskRow
 from storage.fast import Prepared, cols, insert_new, unpack
-from storage.models import Project, RunningTimer, Task
+from storage.models import Person, Project, RunningTimer, Task, Workspace
 
 
 @dataclass(frozen=True)
@@ -90,3 +90,44 @@ def insert_timer(
 
 def all_running(conn: Connection) -> list[TimerRow]:
     return [TimerRow(*row) for row in conn.execute(_ALL_RUNNING)]
+
+
+@dataclass(frozen=True)
+class OwnedTimerRow:
+    """A running timer with what deciding about it needs: its owner's timezone, its
+    project, and the workspace's ``forgotten_timer_minutes``."""
+
+    id: int
+    started_at: datetime
+    description: str
+    person_id: int
+    slack_id: str
+    timezone: str
+    project_code: str
+    forgotten_minutes: int | None  # None: no workspace row yet (the default applies)
+
+
+# Every running timer of an active person, with its owner and the workspace's setting, in
+# one statement: the forgotten-timers job decides over the set (one timer per person).
+_OWNED = Prepared(
+    select(
+        RunningTimer.id,
+        RunningTimer.started_at,
+        RunningTimer.description,
+        Person.id,
+        Person.slack_id,
+        Person.timezone,
+        Project.code,
+        Workspace.forgotten_timer_minutes,
+    )  # fmt: skip
+    .join(Person, Person.id == RunningTimer.person_id)
+    .join(Project, Project.id == RunningTimer.project_id)
+    .outerjoin(Workspace, Workspace.id == literal(1))
+    .where(Person.active.is_(True), RunningTimer.started_at <= bindparam("now"))
+    .order_by(RunningTimer.id)
+)
+
+
+def running_with_owners(conn: Connection, *, now: datetime) -> list[OwnedTimerRow]:
+    """Every timer running at ``now`` (started by then) with its owner, for deciding in one go."""
+    return [OwnedTimerRow(*row) for row in _OWNED.rows(conn, {"now": now})]

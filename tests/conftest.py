@@ -99,6 +99,9 @@ def engine(migrated_engine: Engine) -> Iterator[Engine]:
                 conn.execute(table.delete())
             for _name, sql in triggers:
                 conn.exec_driver_sql(sql)
+    from bot.services import project_index
+
+    project_index.forget(migrated_engine)  # the next test's import starts at version 1 again
 
 
 @contextmanager

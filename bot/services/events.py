@@ -34,3 +34,8 @@ def consume(
     handle(conn, found, now)
     events.advance(conn, consumer, found[-1].position, now=now)
     return len(found)
+
+
+def ensure_position(conn: Connection, consumer: str, *, now: datetime) -> None:
+    """Give a consumer seen for the first time its position: after what is there now."""
+    events.claim_position(conn, consumer, now=now, from_start=False)

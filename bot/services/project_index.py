@@ -129,3 +129,10 @@ def current(conn: Connection) -> ProjectIndex:
     with _lock:
         _cache[key] = index
     return index
+
+
+def forget(engine: Engine) -> None:
+    """Drop the index kept for this database (its tables were emptied: a fresh import may
+    start again at a version already seen)."""
+    with _lock:
+        _cache.pop(engine, None)

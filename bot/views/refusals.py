@@ -36,6 +36,12 @@ _TEXT = {
     "the month first (`punchcard period reopen`). Nothing was changed.",
     "period_reversed": "--from {first} is after --to {last}",
     "no_client": "no client named {name!r}",
+    "time_off_reversed": "{last} is before {first}: a range of days off runs from its first day to its last.",
+    "time_off_too_long": "That is more than {days} days; record a long absence a year at a time.",
+    "time_off_too_old": "Time off can be recorded up to {days} days back; ask an admin to import older days.",
+    "time_off_hours": "Hours off in a day are more than 0 and at most 24.",
+    "stop_at_not_yet": "It hasn't been {chosen:%H:%M} yet since the timer started, so the timer can't have "
+    "stopped then; pick a time that has passed. Nothing was saved.",
 }
 _VERB = {"partial": "decided"}  # else the status itself: approved, rejected
 

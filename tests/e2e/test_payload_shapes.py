@@ -62,6 +62,14 @@ PAYLOADS: list[dict[str, Any]] = [
         value=json.dumps({"t": 1, "a": "end", "at": 1794970800.0}),
     ),  # fmt: skip
     click(
+        "forgotten_stop_at",
+        DM,
+        type="timepicker",
+        block_id="forgotten_timer:U0MEMBER:1:2026-11-17T06:00:00+00:00",
+        selected_time="15:30",
+        initial_time="14:00",
+    ),  # fmt: skip
+    click(
         "project_select",
         {"view": modal("entry_modal", ENTRY_VALUES)},
         type="static_select",

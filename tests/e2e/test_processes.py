@@ -87,12 +87,12 @@ def test_two_serve_processes_run_each_tick_once_and_remind_each_approver_once(
                 empty_database_url, "SELECT key, status, last_error FROM outbox"
             )
             time.sleep(0.2)
-        runs = query(empty_database_url, "SELECT tick, runner FROM job_runs WHERE tick IS NOT NULL")
+        runs = query(empty_database_url, "SELECT job, tick FROM job_runs WHERE tick IS NOT NULL")
     finally:
         first.stop()
         second.stop()
-    ticks = [tick for tick, _runner in runs]
-    assert len(ticks) >= 4 and len(ticks) == len(set(ticks))  # each tick once
+    ticks = [(job, tick) for job, tick in runs]  # several jobs may share a tick's time
+    assert len(ticks) >= 4 and len(ticks) == len(set(ticks))  # each tick of each job once
     assert dms(fake_slack, "pending-approvals:") == ["DU0LEAD", "DU0PARTNER"]  # once a day each
     assert dms(fake_slack, "approval-request:") == ["DU0LEAD", "DU0PARTNER"]  # each message once
     outbox = query(empty_database_url, "SELECT key, status FROM outbox ORDER BY key")

@@ -9,7 +9,8 @@ import pytest
 
 from bot.services import entries, missing_hours, people, time_off
 from bot.services.calendar import Calendar, Region
-from storage import outbox, time_off as time_off_store
+from storage import outbox
+from storage import time_off as time_off_store
 from storage.db import Database
 from tests.conftest import import_firm
 

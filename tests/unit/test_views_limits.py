@@ -306,3 +306,68 @@ def test_a_timers_choices_fit_a_message_and_a_modal() -> None:
         check_message(message)
         assert any(b["type"] == "actions" for b in message["blocks"])
         check_modal(choices_modal(person(), err))
+
+
+def test_a_budget_alert_fits_one_message_with_long_names_and_huge_figures() -> None:
+    from decimal import Decimal
+
+    from bot.services.budgets import BudgetAlert, Consumption, Pace
+    from bot.views.budgets import alert
+
+    consumption = Consumption(
+        subject="task:1", project_id=1, task_id=1, project_code="C" * 64, project_name="<@U1> " + LONG[:200],
+        task_name="T" * 200, period="2026-11", today=date(2026, 11, 17), budget_hours=Decimal("99999999.99"),
+        seconds=10**12, approved_seconds=10**11, burn_seconds=(10**10, 10**10),
+        budget_amount=Decimal("9999999999.9999"), amount=Decimal("99999999999999.99"),
+        approved_amount=Decimal("1.00"), burn_amounts=(Decimal("10.00"), Decimal("20.00")), currency="USD",
+        locale="en_US", percent=Decimal("1000000.5"), pace=Pace.OVER, runs_out=None,
+        contributors=tuple(("U" + "X" * 30, 10**9) for _ in range(5)),
+    )  # fmt: skip
+    for threshold in (50, 100):
+        message = alert(BudgetAlert(threshold, consumption))
+        check_message(message)
+        assert "<@U1>" not in message["text"] and "▓" * 10 in message["text"]
+
+
+def test_a_forgotten_timers_dm_fits_one_message_with_long_names() -> None:
+    from bot.services.forgotten import Kept, Nudge
+    from bot.views import forgotten
+
+    for description, past_midnight in ((LONG, False), ("", True)):
+        n = Nudge("U" + "X" * 30, 1, 2**31 - 1, NOW, "Pacific/Chatham", "C" * 64, description, 1439,
+                  past_midnight)  # fmt: skip
+        for message in (forgotten.nudge(n), forgotten.nudge(n, warning=LONG), forgotten.kept(Kept(n))):
+            check_message(message)
+        [actions] = [b for b in forgotten.nudge(n)["blocks"] if b["type"] == "actions"]
+        assert len(actions["block_id"]) <= 255 and len(actions["elements"]) == 3
+
+
+def test_a_missing_hours_nudge_fits_one_message_in_every_state() -> None:
+    from bot.services.missing_hours import DayState, Nudge
+    from bot.views import missing_hours as nudge_views
+
+    days = [DayState(date(2026, 11, 30) - timedelta(days=i), 8 * 3600, i * 600) for i in range(5)]
+    for snoozes in (0, 5):
+        check_message(nudge_views.nudge(Nudge("U0MEMBER", date(2026, 12, 1), days, 1050, 1800, snoozes)))
+    filled = [DayState(d.day, d.expected, d.expected) for d in days]
+    off = [DayState(days[0].day, 0, 0, "holiday"), *filled[1:]]
+    check_message(nudge_views.nudge(Nudge("U0MEMBER", date(2026, 12, 1), off, 570, 1800)))
+    check_message(nudge_views.snoozed(datetime(2026, 12, 1, 16, tzinfo=UTC), "America/New_York"))
+    check_message(nudge_views.cannot_snooze())
+
+
+def test_time_off_and_reminder_answers_fit_with_long_reasons_and_many_days() -> None:
+    from bot.services.people import ReminderSettings
+    from bot.services.time_off import TimeOffList, TimeOffTaken
+    from bot.views import time_off as time_off_views
+    from storage.time_off import TimeOffRow
+
+    days = [date(2026, 1, 1) + timedelta(days=i) for i in range(366)]
+    check_message(
+        time_off_views.answer(TimeOffTaken(days[0], days[-1], None, "x" * 200, days, [(days[0], "New Year")]))
+    )
+    check_message(time_off_views.answer(TimeOffList([TimeOffRow(1, d, 3600, "y" * 200) for d in days])))
+    for on in (True, False):
+        check_message(
+            time_off_views.reminders(ReminderSettings(on, 1050, "America/Argentina/ComodRivadavia", True))
+        )
