@@ -5,7 +5,8 @@ timezones, public holidays of the US, Britain and Germany, a few thousand days o
 entries over the last 100 days, about a tenth of them short on Monday; then, in the same run
 and in alternating rounds, times the baseline (an indexed per-day sum: everyone's logged
 seconds on one day, the floor of any set-based decision) and Punchcard's decision
-(``missing_hours.due``: who, about which day, with their earlier short days), on SQLite and,
+(``missing_hours.whom``: who, about which day; and ``due``, adding each nudge's earlier short
+days), on SQLite and,
 with ``--postgres URL``, on PostgreSQL. Target: the decision under 200 ms on both.
 
     python bench/nudge_decision.py [--people 10000] [--entries 1000000] [--postgres URL] [--rounds 5]
@@ -14,8 +15,10 @@ with ``--postgres URL``, on PostgreSQL. Target: the decision under 200 ms on bot
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -103,6 +106,15 @@ def baseline(db: Database) -> tuple[int, float]:
 
 
 def decide(db: Database) -> tuple[int, float]:
+    """Whom to nudge, about which day (``missing_hours.whom``)."""
+    with db.transaction(read_only=True) as conn:
+        started = time.perf_counter()
+        found = missing_hours.whom(conn, now=NOW)
+        return len(found), time.perf_counter() - started
+
+
+def nudges(db: Database) -> tuple[int, float]:
+    """The same, with each nudge's earlier short days (``missing_hours.due``: what is queued)."""
     with db.transaction(read_only=True) as conn:
         started = time.perf_counter()
         found = missing_hours.due(conn, now=NOW)
@@ -110,21 +122,32 @@ def decide(db: Database) -> tuple[int, float]:
 
 
 def run(label: str, url: str, args: argparse.Namespace) -> bool:
-    print(f"{label}:")
-    build(url, args.people, args.entries)
+    print(f"{label}:", flush=True)
+    # Built by a process of its own: this one then holds what a `jobs run` or a `serve`
+    # process holds, not the heap of writing a million rows.
+    code = f"import sys; sys.path[:0] = {[str(Path(__file__).parent), str(harness.ROOT)]!r}; " \
+           f"import nudge_decision as b; b.build({url!r}, {args.people}, {args.entries})"  # fmt: skip
+    subprocess.run([sys.executable, "-c", code], check=True)
     db = Database(make_engine(url))
     decide(db)  # warm: holiday tables, compiled statements
-    base, ours = [], []
+    gc.collect()  # as `serve` and `jobs run` do: what is loaded stays out of the collector's way
+    gc.freeze()
+    base, ours, full = [], [], []
     for _ in range(args.rounds):
         rows, seconds = baseline(db)
         base.append(seconds)
         nudged, seconds = decide(db)
         ours.append(seconds)
+        _, seconds = nudges(db)
+        full.append(seconds)
     b, o = statistics.median(base) * 1000, statistics.median(ours) * 1000
     print(f"  baseline, everyone's seconds on one day ({rows:,} rows): median {b:.1f} ms")
     print(f"  decision, whom to nudge ({nudged:,} people): median {o:.1f} ms (min {min(ours) * 1000:.1f}, "
           f"max {max(ours) * 1000:.1f}), {o / b:.1f}x the baseline; target < 200 ms: "
           f"{'met' if o < 200 else 'NOT met'}")  # fmt: skip
+    print(
+        f"  with each nudge's earlier short days of the last two weeks: median {statistics.median(full) * 1000:.1f} ms"
+    )
     with db.transaction() as conn:
         started = time.perf_counter()
         keys = missing_hours.queue(conn, now=NOW)

@@ -30,6 +30,9 @@ CONSUMER_POLL = 1.0
 # then twice as late each time, up to the poll.
 CONSUMER_RECHECK = 0.02
 CONSUMER_RECHECKS = 25
+# After a wake, wait this long for the changes committed with it (under load, hundreds a
+# second): consuming once per commit cost /track a millisecond of CPU per request.
+CONSUMER_GATHER = 0.2
 PROFILE_SWEEP = 300.0
 
 
@@ -101,6 +104,10 @@ class Worker:
                 tries += 1
                 recheck *= 2 if tries >= CONSUMER_RECHECKS else 1
             woken = self._changed.wait(min(recheck, CONSUMER_POLL) if recheck else CONSUMER_POLL)
+            if woken and not recheck:
+                # Let the changes that arrive together gather: one batch (one evaluation of
+                # each budget they touch) instead of one per commit, off the requests' lock.
+                self._stop.wait(CONSUMER_GATHER)
             self._changed.clear()
 
     def consume_once(self) -> int:

@@ -209,10 +209,13 @@ def existing_keys(conn: Connection, keys: Iterable[str]) -> set[str]:
     return found
 
 
-def latest_of(conn: Connection, keys: list[str]) -> OutboxRow | None:
-    """Of these keys, the row queued last (by id)."""
-    row = conn.execute(select(*_COLUMNS).where(_M.key.in_(keys)).order_by(_M.id.desc()).limit(1)).first()
-    return OutboxRow(*row) if row else None
+def by_keys(conn: Connection, keys: Iterable[str]) -> list[OutboxRow]:
+    """The rows of these keys that exist (by the unique index, a thousand at a time)."""
+    wanted, found = sorted(set(keys)), []
+    statement = select(*_COLUMNS).where(_M.key.in_(bindparam("keys", expanding=True)))
+    for i in range(0, len(wanted), 1000):
+        found += [OutboxRow(*r) for r in conn.execute(statement, {"keys": wanted[i : i + 1000]})]
+    return found
 
 
 def by_ids(conn: Connection, ids: Iterable[int]) -> list[OutboxRow]:

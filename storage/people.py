@@ -179,3 +179,16 @@ def set_reminders(
     if minutes is not None:
         values["reminder_minutes"] = minutes
     conn.execute(update(Person).where(Person.id == person_id).values(values))
+
+
+def slack_ids_and_zones(conn: Connection, person_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """person id -> (Slack id, timezone), for these people."""
+    if not person_ids:
+        return {}
+    found = conn.execute(
+        select(Person.id, Person.slack_id, Person.timezone).where(
+            Person.id.in_(bindparam("ids", expanding=True))
+        ),
+        {"ids": sorted(set(person_ids))},
+    )
+    return {pid: (slack_id, tz) for pid, slack_id, tz in found}

@@ -4,12 +4,11 @@ seconds logged per person and day (from ``ix_time_entries_date_person`` alone)."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Date, String, Text, bindparam, cast, func, select, type_coerce
+from sqlalchemy import Connection, Date, String, Text, bindparam, cast, func, select
 
 from storage.fast import Prepared
 from storage.models import Person, Role, TimeEntry
@@ -17,8 +16,7 @@ from storage.models import Person, Role, TimeEntry
 CHUNK = 5000  # ids per IN list
 
 
-@dataclass(frozen=True)
-class Nudgeable:
+class Nudgeable(NamedTuple):  # a tuple: a firm-wide read makes ten thousand of them
     id: int
     slack_id: str
     name: str
@@ -34,7 +32,7 @@ class Nudgeable:
 # Read from the driver's cursor (storage.fast): a firm-wide decision reads every person, and
 # the schedule as text, parsed once per distinct schedule (most people share a few).
 _PEOPLE = select(
-    Person.id, Person.slack_id, Person.name, Person.timezone, type_coerce(Person.schedule, Text),
+    Person.id, Person.slack_id, Person.name, Person.timezone, cast(Person.schedule, Text),
     Person.country, Person.subdivision, Person.reminders, Person.reminder_minutes,
 ).where(Person.active.is_(True))  # fmt: skip
 _EVERYONE = Prepared(_PEOPLE.order_by(Person.id))
@@ -82,13 +80,30 @@ _LOGGED_ON = Prepared(
 )
 
 
-def logged_on(conn: Connection, days: Iterable[date]) -> dict[tuple[int, str], int]:
-    """Everyone's logged seconds on these days, by (person id, ISO day): one indexed read per
-    day (they are a few: the Friday and the Monday before today)."""
+_LOGGED_FOR = (
+    select(TimeEntry.person_id, func.sum(TimeEntry.duration_seconds))
+    .where(
+        TimeEntry.date == bindparam("day", type_=Date),
+        TimeEntry.person_id.in_(bindparam("ids", expanding=True)),
+    )
+    .group_by(TimeEntry.person_id)
+)
+WHOLE_DAY_FROM = 500  # people asked about one day: past this many, read the whole day's rows
+
+
+def logged_on(conn: Connection, wanted: Mapping[date, Iterable[int]]) -> dict[tuple[int, str], int]:
+    """The logged seconds of these people on these days (day -> person ids), by (person id,
+    ISO day). A day many are asked about (the Monday, the Friday) is one indexed read of the
+    whole day; a day only a few are (those back from time off) is read for them alone."""
     found: dict[tuple[int, str], int] = {}
-    for day in sorted(set(days)):
-        iso = day.isoformat()
-        for person_id, seconds in _LOGGED_ON.rows(conn, {"day": day}):
+    for day, person_ids in sorted(wanted.items()):
+        iso, ids = day.isoformat(), sorted(set(person_ids))
+        if len(ids) >= WHOLE_DAY_FROM:
+            rows: list[Any] = _LOGGED_ON.rows(conn, {"day": day})
+        else:
+            rows = [r for i in range(0, len(ids), CHUNK)
+                    for r in conn.execute(_LOGGED_FOR, {"day": day, "ids": ids[i : i + CHUNK]})]  # fmt: skip
+        for person_id, seconds in rows:
             found[(person_id, iso)] = int(seconds)
     return found
 

@@ -82,10 +82,20 @@ def _joined_since(now: datetime) -> datetime:
     return now - timedelta(days=LOOK_BACK + 2)
 
 
-def due(conn: Connection, *, now: datetime) -> list[Nudge]:
-    """Everyone to nudge as of ``now``: reminders on, their reminder time reached today, today
-    a working day for them, their previous working day short by more than the tolerance,
-    and not nudged today yet."""
+@dataclass(frozen=True)
+class Short:
+    """Someone to nudge: whose previous working day is short, with their calendar."""
+
+    person: Nudgeable
+    calendar: Calendar
+    today: date
+    previous: DayState
+
+
+def whom(conn: Connection, *, now: datetime) -> list[Short]:
+    """The decision: everyone to nudge as of ``now`` (reminders on, their reminder time
+    reached today, today a working day for them, their previous working day short by more
+    than the tolerance, not nudged today yet), and about which day."""
     workspace = people.workspace(conn)
     tolerance = workspace.missing_hours_tolerance_minutes * 60
     local_now: dict[str, datetime] = {}
@@ -99,12 +109,6 @@ def due(conn: Connection, *, now: datetime) -> list[Nudge]:
     if not waiting:
         return []
     iso: dict[date, str] = {}
-    keys = [f"missing-hours:{p.slack_id}:{iso.get(today) or iso.setdefault(today, today.isoformat())}"
-            for p, today in waiting]  # fmt: skip
-    queued = outbox.existing_keys(conn, keys)
-    waiting = [w for w, key in zip(waiting, keys, strict=True) if key not in queued]
-    if not waiting:
-        return []
     first = min(today for _, today in waiting) - timedelta(days=LOOK_BACK + 1)
     off: dict[int, dict[date, int | None]] = {}
     for row in time_off.between(conn, first, max(today for _, today in waiting)):
@@ -136,26 +140,44 @@ def due(conn: Connection, *, now: datetime) -> list[Nudge]:
                 answer = shared[group] = (calendar, previous, calendar.expected(previous) if previous else 0)
         if answer[1] is not None:  # today is a working day for them, and one came before it
             candidates.append((p, answer[0], today, answer[1], answer[2]))
-    logged = workdays.logged_on(conn, {c[3] for c in candidates})
+    asked: dict[date, list[int]] = {}
+    for c in candidates:
+        asked.setdefault(c[3], []).append(c[0].id)
+    logged = workdays.logged_on(conn, asked)
     for c in candidates:
         iso.setdefault(c[3], c[3].isoformat())
     short = [c for c in candidates if c[4] - logged.get((c[0].id, iso[c[3]]), 0) > tolerance]
+    keys = [f"missing-hours:{c[0].slack_id}:{iso.get(c[2]) or iso.setdefault(c[2], c[2].isoformat())}"
+            for c in short]  # fmt: skip
+    queued = outbox.existing_keys(conn, keys)
+    return [
+        Short(p, calendar, today, DayState(previous, expected, logged.get((p.id, iso[previous]), 0)))
+        for (p, calendar, today, previous, expected), key in zip(short, keys, strict=True)
+        if key not in queued
+    ]
+
+
+def due(conn: Connection, *, now: datetime) -> list[Nudge]:
+    """The nudges to queue as of ``now`` (:func:`whom`), each with up to four earlier working
+    days of the last two weeks still short (one read for everyone found)."""
+    short = whom(conn, now=now)
     if not short:
         return []
-    earliest = min(c[2] for c in short) - timedelta(days=LOOK_BACK)
-    before = workdays.logged_between(conn, [c[0].id for c in short], earliest, max(c[3] for c in short))
+    tolerance = people.workspace(conn).missing_hours_tolerance_minutes * 60
+    earliest = min(s.today for s in short) - timedelta(days=LOOK_BACK)
+    latest = max(s.previous.day for s in short)
+    before = workdays.logged_between(conn, [s.person.id for s in short], earliest, latest)
     found = []
-    for p, calendar, today, previous, _expected in short:
-        days = [DayState(previous, calendar.expected(previous), logged.get((p.id, iso[previous]), 0))]
-        for day in reversed(
-            calendar.working_days(today - timedelta(days=LOOK_BACK), previous - timedelta(days=1))
-        ):
-            state = DayState(day, calendar.expected(day), before.get((p.id, day.isoformat()), 0))
+    for s in short:
+        days = [s.previous]
+        first = s.today - timedelta(days=LOOK_BACK)
+        for day in reversed(s.calendar.working_days(first, s.previous.day - timedelta(days=1))):
+            state = DayState(day, s.calendar.expected(day), before.get((s.person.id, day.isoformat()), 0))
             if state.missing > tolerance:
                 days.append(state)
                 if len(days) > EARLIER:
                     break
-        found.append(Nudge(p.slack_id, today, days, p.reminder_minutes, tolerance))
+        found.append(Nudge(s.person.slack_id, s.today, days, s.person.reminder_minutes, tolerance))
     return found
 
 
@@ -210,11 +232,24 @@ def redraw(
 ) -> list[str]:
     """Redraw in place the person's nudges of the day of the change and the day before (their
     local days) that were sent; ``cause`` makes the redraw's key unique (an event id, a click)."""
-    today = local_date(changed_at or now, timezone)
+    return redraw_all(conn, [(slack_id, timezone, changed_at or now, cause)], now=now)
+
+
+def redraw_all(conn: Connection, wanted: list[tuple[str, str, datetime, str]], *, now: datetime) -> list[str]:
+    """:func:`redraw` for many people at once, (Slack id, timezone, when it changed, cause)
+    each: their nudges found in one read by key."""
+    days: list[tuple[str, str, list[str]]] = []  # (person, cause, the keys of one of their days)
+    for slack_id, timezone, changed_at, cause in wanted:
+        today = local_date(changed_at, timezone)
+        days += [(slack_id, cause, keys_of_day(slack_id, day)) for day in (today, today - timedelta(days=1))]
+    rows = {row.key: row for row in outbox.by_keys(conn, [k for _, _, keys in days for k in keys])}
     queued = []
-    for day in (today, today - timedelta(days=1)):
-        latest = outbox.latest_of(conn, keys_of_day(slack_id, day))
-        if latest is None or latest.status in (OutboxStatus.FAILED, OutboxStatus.SKIPPED):
+    for slack_id, cause, keys in days:
+        present = [rows[k] for k in keys if k in rows]
+        if not present:
+            continue
+        latest = max(present, key=lambda r: r.id)
+        if latest.status in (OutboxStatus.FAILED, OutboxStatus.SKIPPED):
             continue
         if latest.status == OutboxStatus.PENDING and latest.attempts == 0:
             continue  # not sent yet: it will show the state it is sent in
@@ -248,8 +283,10 @@ def on_entry_changes(conn: Connection, changes: list[EntryEvent], now: datetime)
     for change in changes:
         if change.person_id is not None:
             last[change.person_id] = change
-    for person_id, change in last.items():
-        person = people.person_by_id(conn, person_id)
-        if person is not None:
-            redraw(conn, person.slack_id, person.timezone, now=now, cause=f"e{change.txid}.{change.id}",
-                   changed_at=change.at)  # fmt: skip
+    found = people.slack_ids_and_zones(conn, list(last))
+    wanted = [
+        (*found[pid], change.at, f"e{change.txid}.{change.id}")
+        for pid, change in last.items()
+        if pid in found
+    ]
+    redraw_all(conn, wanted, now=now)

@@ -51,6 +51,23 @@ def wait_for_alerts(app: RunningApp, count: int, timeout: float = 15.0) -> list[
     return found
 
 
+def wait_for_mark(app: RunningApp, threshold: int, *, above: bool, timeout: float = 10.0) -> None:
+    """Until the consumer has seen consumption on that side of the threshold."""
+    from sqlalchemy import text
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with app.db.transaction(read_only=True) as conn:
+            found = conn.execute(
+                text("SELECT above FROM budget_marks WHERE subject = 'project:1' AND threshold = :t"),
+                {"t": threshold},
+            ).scalar()
+        if found is not None and bool(found) == above:
+            return
+        assert time.monotonic() < deadline, f"the {threshold} % mark stayed {found}"
+        time.sleep(0.02)
+
+
 def test_alerts_reach_the_channel_once_per_threshold_without_a_job(
     slow_poll: None, running_app: RunningApp
 ) -> None:
@@ -75,12 +92,16 @@ def test_a_delete_below_and_a_new_crossing_alert_again_and_a_429_is_retried(
 ) -> None:
     app = running_app
     import_firm(app.db, FIRM, app.clock())
+    # Changes committed within the consumer's gathering window are evaluated together (one
+    # alert naming the highest threshold): each change here waits for what it causes.
     app.say("log 5h acme Build footer")
+    wait_for_alerts(app, 1)
     app.say("log 3h acme Build header")  # 80 %
     assert len(wait_for_alerts(app, 2)) == 2
     assert app.track("delete last") == (200, {})
     answer = submit(app, opened_view(app), {"values": {}})
     assert "Deleted 3:00" in str(answer["view"])  # 50 %: below 80 again
+    wait_for_mark(app, 80, above=False)
     app.say("log 1h acme Build nav")  # 60 %: nothing
     app.fake.rate_limit("chat.postMessage", times=1, retry_after=1)
     app.say("log 2h acme Build search")  # 80 % again
