@@ -30,9 +30,13 @@ CONSUMER_POLL = 1.0
 # then twice as late each time, up to the poll.
 CONSUMER_RECHECK = 0.02
 CONSUMER_RECHECKS = 25
-# After a wake, wait this long for the changes committed with it (under load, hundreds a
-# second): consuming once per commit cost /track a millisecond of CPU per request.
-CONSUMER_GATHER = 0.2
+# After a wake, wait this long for the changes committed with it: consuming once per commit
+# cost /track a millisecond of CPU per request, and each batch holds SQLite's write lock.
+# Busy (the last round handled BUSY changes or more: hundreds a second), batches are
+# gathered longer; quiet, a change is handled almost at once.
+CONSUMER_GATHER = 0.1
+CONSUMER_GATHER_BUSY = 0.25
+BUSY = 100
 PROFILE_SWEEP = 300.0
 
 
@@ -107,7 +111,7 @@ class Worker:
             if woken and not recheck:
                 # Let the changes that arrive together gather: one batch (one evaluation of
                 # each budget they touch) instead of one per commit, off the requests' lock.
-                self._stop.wait(CONSUMER_GATHER)
+                self._stop.wait(CONSUMER_GATHER_BUSY if handled >= BUSY else CONSUMER_GATHER)
             self._changed.clear()
 
     def consume_once(self) -> int:
