@@ -52,6 +52,7 @@ class WorkspaceSetup:
     subdivision: str | None
     forgotten_timer_minutes: int
     missing_hours_tolerance_minutes: int
+    invoice_number_format: str
 
 
 @dataclass(frozen=True)

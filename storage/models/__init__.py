@@ -2,6 +2,7 @@
 
 from storage.models.audit import AuditRecord
 from storage.models.base import Base, UTCDateTime
+from storage.models.invoices import Invoice, InvoiceEntry, InvoiceSeries, InvoiceStatus
 from storage.models.jobs import EventPosition, JobRun
 from storage.models.nudges import BudgetMark, TimeOff
 from storage.models.org import (
@@ -40,6 +41,10 @@ __all__ = [
     "EntrySource",
     "EntryStatus",
     "EventPosition",
+    "Invoice",
+    "InvoiceEntry",
+    "InvoiceSeries",
+    "InvoiceStatus",
     "JobRun",
     "OutboxMessage",
     "OutboxStatus",

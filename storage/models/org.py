@@ -68,6 +68,10 @@ class Workspace(Timestamps, Base):
     forgotten_timer_minutes: Mapped[int] = mapped_column(Integer, default=600, server_default="600")
     # A working day short of its schedule by more than this is nudged the next morning.
     missing_hours_tolerance_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # Invoice numbers: {year}, {yy} and {seq} (bot.services.invoices.numbering).
+    invoice_number_format: Mapped[str] = mapped_column(
+        String(60), default="INV-{year}-{seq:04d}", server_default="INV-{year}-{seq:04d}"
+    )
 
 
 class Person(Timestamps, Base):

@@ -31,6 +31,7 @@ class WorkspacePlan:
     subdivision: str | None = None
     forgotten_timer_minutes: int | None = None
     missing_hours_tolerance_minutes: int | None = None
+    invoice_number_format: str | None = None
 
 
 @dataclass(frozen=True)

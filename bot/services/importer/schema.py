@@ -18,6 +18,7 @@ WORKSPACE_KEYS = {
     "name", "timezone", "currency", "billing_increment_minutes", "required_fields", "min_description_length",
     "rounding", "minimum_billable_minutes", "locale", "earliest_entry_date",
     "timer_limit_hours", "country", "subdivision", "forgotten_timer_hours", "missing_hours_tolerance_hours",
+    "invoice_number_format",
 }  # fmt: skip
 PERSON_KEYS = {"slack_id", "name", "role", "timezone", "rate", "schedule", "active", "country", "subdivision"}
 CLIENT_KEYS = {
