@@ -45,7 +45,7 @@ sys.path.insert(0, str(harness.ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from storage.db import make_engine, normalize_url  # noqa: E402
+from storage.db import make_engine  # noqa: E402
 
 THRESHOLDS = (50, 80, 100)
 CHANNEL = "C0ALERTS"
@@ -282,25 +282,6 @@ def measure(label: str, url: str, args: argparse.Namespace, workdir: Path) -> bo
     return failures == 0 and missing == 0 and arrivals.duplicates == 0
 
 
-@contextmanager
-def postgres_url(base: str) -> Iterator[str]:
-    from sqlalchemy.engine import make_url
-
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    name = f"punchcard_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(normalize_url(base)).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -324,7 +305,7 @@ def main() -> int:
         else:
             workdir = Path(tempfile.mkdtemp(prefix="punchcard-budget-"))
             try:
-                with postgres_url(args.postgres) as url:
+                with harness.postgres_url(args.postgres) as url:
                     ok &= measure("PostgreSQL", url, args, workdir)
             finally:
                 shutil.rmtree(workdir, ignore_errors=True)

@@ -262,3 +262,28 @@ def report(title: str, results: dict[str, Result], ours: str) -> int:
     ratio = percentile(results[ours][0], 99) / percentile(results[fastest][0], 99)
     print(f"{ours} p99 / fastest bare ({fastest}) p99 = {ratio:.2f} (target <= 3.00)")
     return 1 if any(f for _, f, _ in results.values()) else 0
+
+
+@contextmanager
+def postgres_url(base: str) -> Iterator[str]:
+    """A database of its own on the PostgreSQL server at ``base``, dropped afterwards."""
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from storage.db import make_engine, normalize_url
+
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"punchcard_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(normalize_url(base)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()

@@ -18,7 +18,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -33,7 +32,7 @@ from sqlalchemy import insert, text  # noqa: E402
 
 from bot.delivery import Sender  # noqa: E402
 from bot.slack import outbox_client  # noqa: E402
-from storage.db import Database, make_engine, normalize_url  # noqa: E402
+from storage.db import Database, make_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import OutboxMessage, OutboxStatus  # noqa: E402
 
@@ -116,26 +115,11 @@ def sqlite_db() -> Iterator[Database]:
 
 @contextmanager
 def postgres_db(base: str) -> Iterator[Database]:
-    from sqlalchemy.engine import make_url
-
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    name = f"punchcard_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        engine = make_engine(
-            make_url(normalize_url(base)).set(database=name).render_as_string(hide_password=False)
-        )
+    with harness.postgres_url(base) as url:
+        engine = make_engine(url)
         upgrade(engine)
         yield Database(engine)
         engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 def measure(label: str, db: Database, api: str, count: int) -> bool:

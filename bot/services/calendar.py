@@ -9,11 +9,15 @@ all read it from here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from bot.services.clock import WEEKDAY_KEYS
+from bot.services.clock import WEEKDAY_KEYS, local_date
+from storage.people import WorkspaceRow
+from storage.time_off import TimeOffRow
+from storage.workdays import Nudgeable
 
 DEFAULT_SCHEDULE = {key: 8 * 3600 for key in WEEKDAY_KEYS[:5]}
 
@@ -124,3 +128,32 @@ class Calendar:
             total += self.expected(day)
             day += timedelta(days=1)
         return total
+
+
+class Calendars:
+    """The calendars of many people at once (a firm-wide job): regions worked out once per
+    country and subdivision, the days off read once and grouped by person."""
+
+    def __init__(self, workspace: WorkspaceRow, days_off: Iterable[TimeOffRow] = ()) -> None:
+        self._workspace = workspace
+        self._regions: dict[tuple[str | None, str | None], Region] = {}
+        self.days_off: dict[int, dict[date, int | None]] = {}
+        for row in days_off:
+            self.days_off.setdefault(row.person_id, {})[row.date] = row.seconds
+
+    def region(self, person: Nudgeable) -> Region:
+        key = (person.country, person.subdivision)
+        found = self._regions.get(key)
+        if found is None:
+            w = self._workspace
+            found = self._regions[key] = region_of(
+                person.country, person.subdivision, w.country, w.subdivision
+            )
+        return found
+
+    def of(self, person: Nudgeable, *, days_off: bool = True) -> Calendar:
+        """The person's calendar: their schedule, region and (unless not asked) days off;
+        nothing expected before the day they joined, when ``created_at`` is known."""
+        starts = local_date(person.created_at, person.timezone) if person.created_at is not None else None
+        off = self.days_off.get(person.id, {}) if days_off else {}
+        return Calendar(person.schedule, self.region(person), off, starts=starts)

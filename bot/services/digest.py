@@ -14,8 +14,8 @@ from sqlalchemy import Connection
 
 from bot.services import budgets
 from bot.services.budgets import Consumption
-from bot.services.calendar import Calendar, Region, region_of
-from bot.services.clock import local_date, local_time
+from bot.services.calendar import Calendars
+from bot.services.clock import local_time
 from storage import approvals, outbox, people, time_off, workdays
 from storage import budgets as budget_store
 
@@ -83,22 +83,13 @@ def build(conn: Connection, payload: dict[str, Any], *, now: datetime) -> Digest
     reader_id, monday = str(payload["reader"]), date.fromisoformat(payload["monday"])
     first, last = monday - timedelta(days=7), monday - timedelta(days=1)
     workspace = people.workspace(conn)
-    off: dict[int, dict[date, int | None]] = {}
-    for row in time_off.between(conn, first, last):
-        off.setdefault(row.person_id, {})[row.date] = row.seconds
+    calendars = Calendars(workspace, time_off.between(conn, first, last))
     logged = workdays.logged_per_person(conn, first, last)
-    regions: dict[tuple[str | None, str | None], Region] = {}
     pace = []
     for p in workdays.people(
         conn, joined_since=datetime.combine(first, time.min, tzinfo=UTC) - timedelta(days=1)
     ):
-        key = (p.country, p.subdivision)
-        region = regions.get(key) or regions.setdefault(
-            key, region_of(p.country, p.subdivision, workspace.country, workspace.subdivision)
-        )
-        starts = local_date(p.created_at, p.timezone) if p.created_at is not None else None
-        calendar = Calendar(p.schedule, region, off.get(p.id, {}), starts=starts)
-        expected = calendar.expected_between(first, last)
+        expected = calendars.of(p).expected_between(first, last)
         if expected or logged.get(p.id):
             pace.append(Pace(p.slack_id, p.name, expected, logged.get(p.id, 0)))
     pace.sort(key=lambda p: (-p.missing, p.name))

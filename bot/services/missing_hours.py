@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.services.calendar import Calendar, Region, region_of
+from bot.services.calendar import Calendar, Calendars, Region
 from bot.services.clock import local_date, local_time
 from storage import outbox, people, time_off, workdays
 from storage.events import EntryEvent
@@ -72,9 +72,10 @@ def keys_of_day(slack_id: str, today: date) -> list[str]:
     return [nudge_key(slack_id, today, n) for n in range(MAX_SNOOZES + 1)]
 
 
-def _calendar(p: Nudgeable, region: Region, off: dict[date, int | None]) -> Calendar:
-    starts = local_date(p.created_at, p.timezone) if p.created_at is not None else None
-    return Calendar(p.schedule, region, off, starts=starts)
+def _working_answer(calendar: Calendar, today: date) -> tuple[Calendar, date | None, int]:
+    """(the calendar, the previous working day when today is one, what that day expects)."""
+    previous = calendar.previous_working_day(today, back=LOOK_BACK) if calendar.expected(today) else None
+    return calendar, previous, calendar.expected(previous) if previous else 0
 
 
 def _joined_since(now: datetime) -> datetime:
@@ -110,34 +111,20 @@ def whom(conn: Connection, *, now: datetime) -> list[Short]:
         return []
     iso: dict[date, str] = {}
     first = min(today for _, today in waiting) - timedelta(days=LOOK_BACK + 1)
-    off: dict[int, dict[date, int | None]] = {}
-    for row in time_off.between(conn, first, max(today for _, today in waiting)):
-        off.setdefault(row.person_id, {})[row.date] = row.seconds
+    calendars = Calendars(workspace, time_off.between(conn, first, max(today for _, today in waiting)))
     # Set-based: people with the same schedule, region and local day share one calendar and
     # one answer; only those with days off in the window, or who joined within it, get their own.
-    regions: dict[tuple[str | None, str | None], Region] = {}
     shared: dict[tuple[int, Region, date], tuple[Calendar, date | None, int]] = {}
     candidates: list[tuple[Nudgeable, Calendar, date, date, int]] = []  # ..., expected that day
     for p, today in waiting:
-        key = (p.country, p.subdivision)
-        region = regions.get(key) or regions.setdefault(
-            key, region_of(p.country, p.subdivision, workspace.country, workspace.subdivision)
-        )
-        if p.id in off or p.created_at is not None:
-            calendar = _calendar(p, region, off.get(p.id, {}))
-            previous = (
-                calendar.previous_working_day(today, back=LOOK_BACK) if calendar.expected(today) else None
-            )
-            answer = (calendar, previous, calendar.expected(previous) if previous else 0)
+        if p.id in calendars.days_off or p.created_at is not None:
+            answer = _working_answer(calendars.of(p), today)
         else:
-            group = (id(p.schedule), region, today)
-            answer = shared.get(group)  # type: ignore[assignment]
-            if answer is None:
-                calendar = _calendar(p, region, {})
-                previous = (
-                    calendar.previous_working_day(today, back=LOOK_BACK) if calendar.expected(today) else None
-                )
-                answer = shared[group] = (calendar, previous, calendar.expected(previous) if previous else 0)
+            group = (id(p.schedule), calendars.region(p), today)
+            found = shared.get(group)
+            answer = found or shared.setdefault(
+                group, _working_answer(calendars.of(p, days_off=False), today)
+            )
         if answer[1] is not None:  # today is a working day for them, and one came before it
             candidates.append((p, answer[0], today, answer[1], answer[2]))
     asked: dict[date, list[int]] = {}
@@ -202,10 +189,7 @@ def state(conn: Connection, payload: dict[str, Any]) -> Nudge | None:
     days = [date.fromisoformat(d) for d in payload["days"]]
     if not days:
         return None
-    region = region_of(p.country, p.subdivision, workspace.country, workspace.subdivision)
-    calendar = _calendar(
-        p, region, {d: r.seconds for d, r in time_off.of_person(conn, p.id, min(days), max(days)).items()}
-    )
+    calendar = Calendars(workspace, time_off.of_person(conn, p.id, min(days), max(days)).values()).of(p)
     logged = workdays.logged_between(conn, [p.id], min(days), max(days))
     states = []
     for day in days:
