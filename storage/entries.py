@@ -250,3 +250,19 @@ def reopen(conn: Connection, entry_id: int, *, now: datetime) -> EntryRow:
         .returning(*ENTRY_COLUMNS)
     ).one()  # fmt: skip
     return EntryRow(*row)
+
+
+def set_billed(conn: Connection, entry_ids: list[int], *, billed: bool, now: datetime) -> int:
+    """Approved entries billed (``billed``), or billed entries released back to approved;
+    how many moved. Only the status changes: the lock allows nothing else."""
+    before, after = (
+        (EntryStatus.APPROVED, EntryStatus.BILLED) if billed else (EntryStatus.BILLED, EntryStatus.APPROVED)
+    )
+    moved = 0
+    for start in range(0, len(entry_ids), 500):
+        moved += conn.execute(
+            update(TimeEntry)
+            .where(TimeEntry.id.in_(entry_ids[start : start + 500]), TimeEntry.status == before)
+            .values(status=after, updated_at=now)
+        ).rowcount
+    return moved

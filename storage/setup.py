@@ -101,6 +101,7 @@ class ProjectSetup:
     active: bool
     budget_period: str
     alert_thresholds: list[int] | None
+    included_hours: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -325,12 +326,14 @@ def insert_project(
     now: datetime,
     budget_period: str | None = None,
     alert_thresholds: list[int] | None = None,
+    included_hours: Decimal | None = None,
 ) -> int:
     values = dict(
         code=code, name=name, client_id=client_id, billing_type=billing_type, approver_id=approver_id,
         alert_channel=alert_channel, budget_hours=budget_hours, budget_amount=budget_amount, rate=rate,
         required_fields=required_fields, fee=fee, milestones=milestones, active=active,
         budget_period=budget_period or "total", alert_thresholds=alert_thresholds,
+        included_hours=included_hours,
     )  # fmt: skip
     return _insert(conn, Project, values, now=now)
 

@@ -44,7 +44,9 @@ from storage.models import BillingType, EntryStatus
 from storage.prices import FactRow
 
 FROZEN = frozenset({EntryStatus.APPROVED.value, EntryStatus.BILLED.value})
-HOURLY = BillingType.HOURLY.value
+# Time priced by the hour: hourly projects, and retainers (their overage is billed at the
+# hourly rates; the invoice lists the included hours without price).
+PRICED = frozenset({BillingType.HOURLY.value, BillingType.RETAINER.value})
 _SCALE, _HALF = AMOUNT_SCALE, AMOUNT_SCALE // 2
 
 
@@ -152,7 +154,7 @@ class Pricer:
                          _decimal(fact.frozen_cost_rate))  # fmt: skip
         cost_rule = self.cost.rule_on(fact, fact.day)
         cost_rate = cost_rule.rate if cost_rule else None
-        if not fact.billable or fact.billing_type != HOURLY:
+        if not fact.billable or fact.billing_type not in PRICED:
             why = (
                 "not billable"
                 if not fact.billable
@@ -179,7 +181,7 @@ class Pricer:
         rate books, terms and entries."""
         known = self._combinations[with_cost]
         combination = self._combination
-        frozen, hourly, bisect, scale, half = FROZEN, HOURLY, bisect_right, _SCALE, _HALF  # locals: fastest
+        frozen, priced, bisect, scale, half = FROZEN, PRICED, bisect_right, _SCALE, _HALF  # locals: fastest
         for fact in facts:
             (entry_id, person, client, project, task, day, raw, billable, billing_type, status,
              frozen_billed, frozen_rate, frozen_amount, frozen_cost_rate, _) = fact  # fmt: skip
@@ -197,7 +199,7 @@ class Pricer:
             if with_cost:
                 at = bisect(cost_days, day)
                 cost = cost_rates[at - 1] if at else None
-            if not billable or billing_type != hourly:
+            if not billable or billing_type not in priced:
                 yield (entry_id, 0, None, None, currency, cost)
                 continue
             billed = (raw + bias) // step * step  # money.bill_seconds
@@ -290,7 +292,7 @@ def billed_time(
 ) -> Billed | None:
     """The time an entry bills by the hour (None for time not billed by the hour): the
     answer to a change says so when it differs from what was measured."""
-    if not billable or billing_type != HOURLY:
+    if not billable or billing_type not in PRICED:
         return None
     terms = prices.project_terms(conn, project_id)
     if terms is None:

@@ -31,6 +31,16 @@ _TEXT = {
     "month_not_closed": "{month} is not closed.",
     "form_of_someone_else": "This form was opened by someone else, so nothing was saved.",
     "no_such_form": "That form does not exist.",
+    "invoices_for_partners": "Only partners and admins can invoice; nothing was changed.",
+    "no_such_client": "That client does not exist.",
+    "no_such_invoice": "That invoice does not exist.",
+    "invoice_not_draft": "That invoice is no longer a draft ({status}); nothing was changed.",
+    "invoice_not_issued": "Invoice {number} is {status}; only an issued invoice is marked sent.",
+    "invoice_not_payable": "Invoice {number} is {status}; only an issued or sent invoice is marked paid.",
+    "invoice_not_voidable": "Invoice {number} is {status}; only an issued or sent invoice can be voided.",
+    "void_reason_needed": "Say why the invoice is voided; the reason is kept with it.",
+    "invoice_unpriced": "{count} approved entries on {project} have no rate, so nothing was invoiced: "
+    "reopen them after setting a rate (`punchcard rates`).",
     "project_closed": "That project is closed; pick another one.",
     "closed_months": "{months} is closed, so its time can't be approved or sent back; an admin can reopen "
     "the month first (`punchcard period reopen`). Nothing was changed.",

@@ -2,7 +2,18 @@
 
 from storage.models.audit import AuditRecord
 from storage.models.base import Base, UTCDateTime
-from storage.models.invoices import Invoice, InvoiceEntry, InvoiceSeries, InvoiceStatus
+from storage.models.invoices import (
+    Invoice,
+    InvoiceDocument,
+    InvoiceEntry,
+    InvoiceFee,
+    InvoiceLine,
+    InvoiceRun,
+    InvoiceSeries,
+    InvoiceStatus,
+    LineKind,
+    RunState,
+)
 from storage.models.jobs import EventPosition, JobRun
 from storage.models.nudges import BudgetMark, TimeOff
 from storage.models.org import (
@@ -42,7 +53,13 @@ __all__ = [
     "EntryStatus",
     "EventPosition",
     "Invoice",
+    "InvoiceDocument",
     "InvoiceEntry",
+    "InvoiceFee",
+    "InvoiceLine",
+    "InvoiceRun",
+    "LineKind",
+    "RunState",
     "InvoiceSeries",
     "InvoiceStatus",
     "JobRun",

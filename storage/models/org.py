@@ -6,7 +6,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, Hours, Money, Timestamps, UTCDateTime, utcnow
@@ -33,6 +45,7 @@ class BillingType(StrEnum):
     HOURLY = "hourly"
     FIXED_FEE = "fixed_fee"
     NON_BILLABLE = "non_billable"
+    RETAINER = "retainer"  # a fee per month, optional included hours, overage at the hourly rates
 
 
 class Workspace(Timestamps, Base):
@@ -71,6 +84,22 @@ class Workspace(Timestamps, Base):
     # Invoice numbers: {year}, {yy} and {seq} (bot.services.invoices.numbering).
     invoice_number_format: Mapped[str] = mapped_column(
         String(60), default="INV-{year}-{seq:04d}", server_default="INV-{year}-{seq:04d}"
+    )
+    # What invoices say about the firm (the import's ``firm:`` section), and their defaults.
+    firm_address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    firm_tax_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    firm_email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    firm_logo: Mapped[str | None] = mapped_column(String(500))  # a PNG, JPEG or SVG file's path
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    tax_rate: Mapped[Decimal | None] = mapped_column(Money())  # percent; None: no tax line
+    tax_label: Mapped[str] = mapped_column(String(40), default="Tax", server_default="Tax")
+    invoice_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    payment_instructions: Mapped[str] = mapped_column(Text, default="", server_default="")
+    invoice_paper: Mapped[str] = mapped_column(String(10), default="A4", server_default="A4")
+    # Voiding a sent invoice issues a credit note (its own series and format).
+    credit_notes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    credit_note_number_format: Mapped[str] = mapped_column(
+        String(60), default="CN-{year}-{seq:04d}", server_default="CN-{year}-{seq:04d}"
     )
 
 
@@ -114,6 +143,16 @@ class Client(Timestamps, Base):
     # Approves time on this client's projects that have no approver of their own (else partners).
     approver_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What its invoices say and how they are priced (None: the workspace's).
+    address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    tax_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    locale: Mapped[str | None] = mapped_column(String(16))
+    payment_terms_days: Mapped[int | None] = mapped_column(Integer)
+    tax_rate: Mapped[Decimal | None] = mapped_column(Money())
+    tax_label: Mapped[str | None] = mapped_column(String(40))
+    discount_percent: Mapped[Decimal | None] = mapped_column(Money())
+    invoice_notes: Mapped[str | None] = mapped_column(Text)
 
     projects: Mapped[list[Project]] = relationship(back_populates="client", lazy="raise")
 
@@ -139,6 +178,8 @@ class Project(Timestamps, Base):
     # Fixed-fee projects: the fee, and optional milestones [{name, amount, due}] (amounts as text).
     fee: Mapped[Decimal | None] = mapped_column(Money())
     milestones: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    # Retainers: ``fee`` is the fee per month; these hours a month are included in it.
+    included_hours: Mapped[Decimal | None] = mapped_column(Hours())
     notes: Mapped[str | None] = mapped_column(Text)
     # Budgets (the project's and its tasks') count all time ("total") or each month's.
     budget_period: Mapped[str] = mapped_column(String(10), default="total", server_default="total")

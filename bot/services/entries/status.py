@@ -69,3 +69,19 @@ def reopen(conn: Connection, entry: EntryRow, *, actor: str, reason: str, now: d
     audit.record(conn, entry_id=entry.id, actor=actor, action="reopen", now=now, before=entry, after=after,
                  comment=reason)  # fmt: skip
     return after
+
+
+def bill(conn: Connection, entry_ids: list[int], *, invoice: str, actor: str, now: datetime) -> int:
+    """Approved entries billed on an issued invoice, each on record; how many."""
+    moved = store.set_billed(conn, entry_ids, billed=True, now=now)
+    audit.record_each(conn, entry_ids, actor=actor, action="bill", now=now, comment=f"invoice {invoice}")
+    return moved
+
+
+def release(conn: Connection, entry_ids: list[int], *, invoice: str, actor: str, reason: str,
+            now: datetime) -> int:  # fmt: skip
+    """Billed entries back to approved (their invoice voided), each on record; how many."""
+    moved = store.set_billed(conn, entry_ids, billed=False, now=now)
+    audit.record_each(conn, entry_ids, actor=actor, action="release", now=now,
+                      comment=f"invoice {invoice} voided: {reason}")  # fmt: skip
+    return moved

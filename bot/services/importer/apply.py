@@ -137,6 +137,7 @@ def _project(
         "alert_channel": p.alert_channel, "budget_hours": p.budget_hours, "budget_amount": p.budget_amount,
         "rate": p.rate, "required_fields": p.required_fields, "fee": p.fee, "milestones": p.milestones,
         "budget_period": p.budget_period, "alert_thresholds": p.alert_thresholds,
+        "included_hours": p.included_hours,
     }  # fmt: skip
     if project is None:
         project_id = setup.insert_project(conn, code=p.code, **values, active=_active(p.active), now=now)

@@ -74,6 +74,7 @@ class ProjectPlan:
     tasks: list[TaskPlan]
     budget_period: str | None = None
     alert_thresholds: list[int] | None = None
+    included_hours: Decimal | None = None  # a retainer's hours a month
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ PROJECT_KEYS = {
     "milestones",
     "budget_period",
     "alert_thresholds",
+    "included_hours",
 }
 MILESTONE_KEYS = {"name", "amount", "due"}
 TASK_KEYS = {"name", "rate", "budget_hours", "budget_amount", "billable", "active"}

@@ -262,13 +262,20 @@ def _project(
     billing = p.get("billing", "hourly")
     valid_billing = billing in {b.value for b in BillingType}
     if not valid_billing:
-        check.fail(where, f"billing {billing!r} must be one of hourly, fixed_fee, non_billable")
+        check.fail(where, f"billing {billing!r} must be one of hourly, fixed_fee, retainer, non_billable")
     approver = check.text(p.get("approver"), where, "approver")
     if approver and approver not in known_people:
         check.fail(where, f"approver {approver!r} is not a person in this file or already imported")
     fee = check.money(p.get("fee"), where, "fee")
-    if fee is not None and billing != BillingType.FIXED_FEE.value:
-        check.fail(where, "fee is for billing: fixed_fee projects")
+    if fee is not None and billing not in (BillingType.FIXED_FEE.value, BillingType.RETAINER.value):
+        check.fail(where, "fee is for billing: fixed_fee projects (the fee) and retainer (the fee per month)")
+    if billing == BillingType.RETAINER.value and fee is None:
+        check.fail(where, "a retainer needs its fee per month: fee: 5000")
+    if p.get("milestones") is not None and billing != BillingType.FIXED_FEE.value:
+        check.fail(where, "milestones are for billing: fixed_fee projects")
+    included_hours = check.hours(p.get("included_hours"), where, "included_hours")
+    if included_hours is not None and billing != BillingType.RETAINER.value:
+        check.fail(where, "included_hours is for billing: retainer projects")
     milestones = _milestones(p.get("milestones"), where, check, fee)
     tasks = []
     seen_tasks: set[str] = set()
@@ -293,7 +300,7 @@ def _project(
         return None
     return ProjectPlan(
         code, name, BillingType(billing), approver, alert_channel, budget_hours, budget_amount, rate,
-        required_fields, fee, milestones, active, tasks, period, thresholds,
+        required_fields, fee, milestones, active, tasks, period, thresholds, included_hours,
     )  # fmt: skip
 
 
