@@ -53,6 +53,18 @@ class WorkspaceSetup:
     forgotten_timer_minutes: int
     missing_hours_tolerance_minutes: int
     invoice_number_format: str
+    firm_address: str
+    firm_tax_id: str
+    firm_email: str
+    firm_logo: str | None
+    payment_terms_days: int
+    tax_rate: Decimal | None
+    tax_label: str
+    invoice_notes: str
+    payment_instructions: str
+    invoice_paper: str
+    credit_notes: bool
+    credit_note_number_format: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,15 @@ class ClientSetup:
     rounding: str | None
     approver_id: int | None
     active: bool
+    address: str
+    tax_id: str
+    email: str
+    locale: str | None
+    payment_terms_days: int | None
+    tax_rate: Decimal | None
+    tax_label: str | None
+    discount_percent: Decimal | None
+    invoice_notes: str | None
 
 
 @dataclass(frozen=True)
@@ -285,10 +306,12 @@ def insert_client(
     rounding: str | None,
     active: bool,
     now: datetime,
+    **billing: Any,
 ) -> int:
+    """A new client; ``billing``: its invoices' columns (address, tax id, locale, ...)."""
     values = dict(
         name=name, approver_id=approver_id, currency=currency, billing_channel=billing_channel, rate=rate,
-        billing_increment_minutes=billing_increment_minutes, rounding=rounding, active=active,
+        billing_increment_minutes=billing_increment_minutes, rounding=rounding, active=active, **billing,
     )  # fmt: skip
     return _insert(conn, Client, values, now=now)
 

@@ -251,3 +251,51 @@ def test_two_racing_runs_bill_each_entry_once_and_leave_no_gap(db: Database, acm
     assert statuses(db, ids) == ["billed"] * len(ids)
     with db.transaction(read_only=True) as conn:
         assert store.take_number(conn, "invoice", 2026) == 2
+
+
+def test_the_firm_section_and_client_billing_fields_reach_the_document(db: Database, acme: int) -> None:
+    import_firm(db, """
+firm: {name: Hale & Partners LLP, address: "1 Main St\\nSpringfield", tax_id: US-12-345, tax_rate: 8.25,
+       tax_label: Sales tax, payment_terms_days: 15, payment_instructions: "ACH 123456", paper: Letter}
+clients:
+  - {name: Acme Corp, address: "9 Elm Rd\\nShelbyville", tax_id: ACME-9, locale: de_DE, discount_percent: 10}
+""", NOW)  # fmt: skip
+    approved(db, "WEB", date(2026, 11, 3), "2", task="Build")
+    built = issue(db, acme)
+    assert built is not None
+    from bot.services.invoices.read import document
+
+    with db.transaction(read_only=True) as conn:
+        doc = document(conn, built.invoice_id)
+    assert (doc.firm.name, doc.firm.address, doc.firm.tax_id) == ("Hale & Partners LLP", "1 Main St\nSpringfield",
+                                                                 "US-12-345")  # fmt: skip
+    assert (doc.client.address, doc.client.tax_id, doc.locale, doc.paper) == ("9 Elm Rd\nShelbyville", "ACME-9",
+                                                                             "de_DE", "Letter")  # fmt: skip
+    assert doc.tax_label == "Sales tax" and doc.tax_rate == Decimal("8.25") and doc.discount_percent == 10
+    assert doc.due_date == date(2026, 12, 17) and doc.payment_instructions == "ACH 123456"
+    assert doc.total == sum(line.amount for line in doc.lines) - doc.discount + doc.tax
+    assert [(row.person, row.hours) for row in doc.timesheet] == [("Max Member", Decimal("2.00"))]
+
+
+@pytest.mark.parametrize(
+    ("yaml", "says"),
+    [
+        ("firm: {paper: A5}", "paper 'A5' must be A4 or Letter"),
+        ("firm: {tax_rate: 120}", "tax_rate 120 is a percent"),
+        ("firm: {credit_note_number_format: 'CN-{year}'}", "needs {seq}"),
+        ("clients: [{name: Acme Corp, locale: xx_YY}]", "locale 'xx_YY' is not a locale"),
+        ("clients: [{name: Acme Corp, payment_terms_days: -3}]", "payment_terms_days -3"),
+        (
+            "clients: [{name: B, projects: [{name: R, code: R1, billing: retainer}]}]",
+            "needs its fee per month",
+        ),
+        ("clients: [{name: B, projects: [{name: H, code: H1, included_hours: 5}]}]", "included_hours is for"),
+    ],
+)
+def test_bad_invoicing_settings_are_refused_saying_what_is_wrong(db: Database, acme: int, yaml: str,
+                                                                 says: str) -> None:  # fmt: skip
+    from bot.services.importer import ImportError_
+
+    with pytest.raises(ImportError_) as refused:
+        import_firm(db, yaml, NOW)
+    assert says in str(refused.value)

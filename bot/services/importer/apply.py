@@ -40,6 +40,12 @@ def apply(conn: Connection, plan: Plan, *, now: datetime) -> ImportSummary:
         if changes:
             setup.update(conn, workspace, changes, now=now)
             summary.updated["workspace"] += 1
+    if plan.firm:
+        workspace = setup.ensure_workspace(conn, now=now)
+        changes = _changes(workspace, plan.firm)
+        if changes:
+            setup.update(conn, workspace, changes, now=now)
+            summary.updated["workspace"] += 1
     _people(conn, plan.people, summary, now=now)
     _clients(conn, plan.clients, summary, now=now)
     _work_types(conn, plan.work_types, summary, now=now)
@@ -103,7 +109,7 @@ def _clients(conn: Connection, clients: list[ClientPlan], summary: ImportSummary
                 conn, name=c.name, approver_id=approver_id, currency=c.currency,
                 billing_channel=c.billing_channel, rate=c.rate,
                 billing_increment_minutes=c.billing_increment_minutes, rounding=c.rounding,
-                active=_active(c.active), now=now,
+                active=_active(c.active), now=now, **c.invoicing,
             )  # fmt: skip
             summary.created["clients"] += 1
         else:
@@ -112,7 +118,7 @@ def _clients(conn: Connection, clients: list[ClientPlan], summary: ImportSummary
             changes = _changes(client, {
                 "currency": c.currency, "billing_channel": c.billing_channel, "rate": c.rate,
                 "billing_increment_minutes": c.billing_increment_minutes, "rounding": c.rounding,
-                "approver_id": approver_id, "active": c.active,
+                "approver_id": approver_id, "active": c.active, **c.invoicing,
             })  # fmt: skip
             if changes:
                 setup.update(conn, client, changes, now=now)

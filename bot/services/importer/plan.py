@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from bot.services.pricing import RateLevel
 from storage.models import BillingType, RateKind, Role
@@ -88,6 +89,7 @@ class ClientPlan:
     rounding: str | None
     active: bool | None
     projects: list[ProjectPlan]
+    invoicing: dict[str, Any] = field(default_factory=dict)  # its billing columns (importer.invoicing)
 
 
 @dataclass(frozen=True)
@@ -125,3 +127,4 @@ class Plan:
     work_types: list[WorkTypePlan] = field(default_factory=list)
     rates: list[RatePlan] = field(default_factory=list)
     time_off: list[TimeOffPlan] = field(default_factory=list)
+    firm: dict[str, Any] = field(default_factory=dict)  # workspace columns (importer.invoicing)

@@ -13,7 +13,7 @@ import yaml
 
 from bot.errors import UserError
 
-TOP_KEYS = {"workspace", "people", "clients", "work_types", "rates", "time_off"}
+TOP_KEYS = {"workspace", "firm", "people", "clients", "work_types", "rates", "time_off"}
 WORKSPACE_KEYS = {
     "name", "timezone", "currency", "billing_increment_minutes", "required_fields", "min_description_length",
     "rounding", "minimum_billable_minutes", "locale", "earliest_entry_date",
@@ -24,6 +24,9 @@ PERSON_KEYS = {"slack_id", "name", "role", "timezone", "rate", "schedule", "acti
 CLIENT_KEYS = {
     "name", "currency", "billing_channel", "rate", "active", "projects",
     "billing_increment_minutes", "rounding", "approver",
+    # what its invoices say (bot.services.importer.invoicing)
+    "address", "tax_id", "email", "locale", "payment_terms_days", "tax_rate", "tax_label", "discount_percent",
+    "invoice_notes",
 }  # fmt: skip
 PROJECT_KEYS = {
     "name",

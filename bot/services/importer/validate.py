@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.services.clock import WEEKDAY_KEYS
-from bot.services.importer import rates, time_off
+from bot.services.importer import invoicing, rates, time_off
 from bot.services.importer.check import Checker, is_locale
 from bot.services.importer.plan import (
     ClientPlan,
@@ -60,6 +60,8 @@ def validate(conn: Connection, data: dict[str, Any], check: Checker) -> Plan:
             check.fail("top level", f"unknown key {key!r} (allowed: {', '.join(sorted(TOP_KEYS))})")
     if data.get("workspace") is not None:
         plan.workspace = _workspace(data["workspace"], check)
+    if data.get("firm") is not None:
+        plan.firm = invoicing.firm(data["firm"], check)
     for i, raw in enumerate(check.seq(data.get("people"), "people")):
         person = _person(raw, f"people[{i}]", check, named)
         if person is not None:
@@ -242,7 +244,9 @@ def _client(raw: Any, where: str, check: Checker, known_people: set[str], named:
             projects.append(project)
     if name is None:
         return None
-    return ClientPlan(name, approver, currency, billing_channel, rate, increment, rounding, active, projects)
+    billing = invoicing.client(c, where, check)
+    return ClientPlan(name, approver, currency, billing_channel, rate, increment, rounding, active, projects,
+                      billing)  # fmt: skip
 
 
 def _project(
