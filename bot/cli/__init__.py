@@ -106,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--person", metavar="SLACK_ID")
     exp.add_argument("--with-cost", action="store_true", help="add cost_rate and cost (partners and admins)")
 
+    inv = sub.add_parser("invoice", help="invoice a client's approved time for a period (PDF, CSV or XLSX)")
+    inv.add_argument("--client", required=True, metavar="NAME")
+    inv.add_argument("--from", dest="first", type=_date, required=True, metavar="YYYY-MM-DD")
+    inv.add_argument("--to", dest="last", type=_date, required=True, metavar="YYYY-MM-DD")
+    inv.add_argument("--draft", action="store_true", help="a draft: no number, nothing billed")
+    groups = ["task", "project", "person", "detailed"]
+    inv.add_argument("--group", choices=groups, default="task",
+                     help="lines by project and task (default), project, person, or entry")  # fmt: skip
+    inv.add_argument("--format", choices=["pdf", "csv", "xlsx"], default="pdf")
+    inv.add_argument("--out", default=".", metavar="DIR", help="folder to write the file to (default: here)")
+
     out = sub.add_parser("outbox", help="what the bot sends on its own: list, or retry failed messages")
     out.add_argument("--failed", action="store_true", help="only messages that failed")
     out.add_argument("--limit", type=int, default=50, help="how many, newest first (default 50)")
@@ -131,12 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    from bot.cli import data, ops
+    from bot.cli import data, invoice, ops
 
     handlers = {
         "serve": ops.serve, "scheduler": ops.scheduler, "db": ops.db_upgrade, "outbox": ops.outbox,
         "jobs": ops.jobs, "import": data.import_file, "export": data.export, "audit": data.audit,
-        "period": data.period, "rates": data.rates_explain,
+        "period": data.period, "rates": data.rates_explain, "invoice": invoice.invoice,
     }  # fmt: skip
     try:
         return handlers[args.command](Settings.from_env(), args)
