@@ -15,6 +15,7 @@ from bot.services.clock import format_decimal_hours
 from bot.services.money import cost_amount, from_minor, plain_rate, shown_hours
 from bot.services.pricing import Pricer
 from storage import export as stored
+from storage import invoices
 
 HEADER = [
     "date", "person", "client", "project", "task", "description", "work_type", "hours", "raw_hours",
@@ -45,6 +46,7 @@ def rows(
         raise Refused("no_client", name=client)
     found = stored.rows(conn, first=first, last=last, client_name=client, person_slack_id=person)
     lines = Pricer.load(conn).lines([row.facts for row in found], with_cost=with_cost)
+    numbers = invoices.invoice_numbers(conn, [row.facts.id for row in found if row.facts.status == "billed"])
     for row, (_, billed, rate, amount, currency, cost_rate) in zip(found, lines, strict=True):
         facts = row.facts
         out = [
@@ -62,7 +64,7 @@ def rows(
             "" if amount is None else f"{from_minor(amount, currency):f}",
             currency,
             facts.status,
-            "",  # invoice: set by the invoicing issue
+            numbers.get(facts.id, ""),  # the invoice that bills it
         ]
         if with_cost:
             # Cost is on the measured time, not the billed.

@@ -61,3 +61,16 @@ def test_an_unknown_client_or_a_backwards_period_is_refused_with_the_right_form(
     assert "no client named 'Nobody'; clients: Acme Corp" in capsys.readouterr().err
     assert main(["invoice", "--client", "Acme Corp", "--from", "2026-11-30", "--to", "2026-11-01"]) == 2
     assert "before it starts" in capsys.readouterr().err
+
+
+def test_the_export_names_the_invoice_that_bills_each_entry(
+    db: Database, acme: int, cli: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    approved(db, "WEB", date(2026, 11, 3), "1", task="Build")
+    approved(db, "WEB", date(2026, 12, 1), "1", task="Build")  # not in November: not billed
+    assert run("--format", "csv", "--out", str(tmp_path)) == 0
+    capsys.readouterr()
+    assert main(["export", "--format", "csv"]) == 0
+    exported = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["date"], r["status"], r["invoice"]) for r in exported] == [
+        ("2026-11-03", "billed", "INV-2026-0001"), ("2026-12-01", "approved", "")]  # fmt: skip
