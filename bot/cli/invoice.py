@@ -9,7 +9,10 @@ from bot.config import Settings, open_db
 from bot.errors import UserError
 from bot.services.clock import utcnow
 from bot.services.invoices import issue as issuing
+from bot.services.invoices.document import Document
 from bot.services.invoices.read import document
+from bot.views import invoice_export
+from bot.views.invoice import pdf as render_pdf
 
 
 def invoice(settings: Settings, args: argparse.Namespace) -> int:
@@ -36,13 +39,9 @@ def invoice(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _render(doc: object, fmt: str) -> bytes:
-    from bot.views import invoice_export
-
+def _render(doc: Document, fmt: str) -> bytes:
     if fmt == "csv":
-        return invoice_export.csv_bytes(doc)  # type: ignore[arg-type]
+        return invoice_export.csv_bytes(doc)
     if fmt == "xlsx":
-        return invoice_export.xlsx_bytes(doc)  # type: ignore[arg-type]
-    from bot.views import invoice as pdf_view
-
-    return pdf_view.pdf(doc)  # type: ignore[arg-type]
+        return invoice_export.xlsx_bytes(doc)
+    return render_pdf(doc)

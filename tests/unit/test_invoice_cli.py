@@ -74,3 +74,18 @@ def test_the_export_names_the_invoice_that_bills_each_entry(
     exported = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [(r["date"], r["status"], r["invoice"]) for r in exported] == [
         ("2026-11-03", "billed", "INV-2026-0001"), ("2026-12-01", "approved", "")]  # fmt: skip
+
+
+def test_the_pdf_holds_the_number_the_lines_and_a_total_equal_to_their_sum(
+    db: Database, acme: int, cli: None, tmp_path: Path
+) -> None:
+    import pypdf
+
+    approved(db, "WEB", date(2026, 11, 3), "1.5", task="Design", description="Wireframes for the homepage")
+    assert run("--out", str(tmp_path)) == 0
+    reader = pypdf.PdfReader(tmp_path / "INV-2026-0001.pdf")
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "INV-2026-0001" in text and "Acme Corp" in text
+    for amount in ("$450.00", "$3,000.00", "$5,000.00", "$8,450.00"):  # the lines, and their sum
+        assert amount in text
+    assert "Wireframes for the homepage" in text  # the timesheet appendix

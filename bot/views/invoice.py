@@ -1,0 +1,95 @@
+"""An invoice as HTML (Jinja2, ``templates/invoice.html``) and as PDF (WeasyPrint).
+
+Pure functions of a ``bot.services.invoices.document.Document``. Amounts, hours and dates are
+formatted with Babel in the client's locale. A firm may bring its own templates: the folder
+named by ``PUNCHCARD_TEMPLATES`` is searched first, the built-in ``templates/`` after it.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+from bot.services.invoices.document import Document
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATE = "invoice.html"
+ENV_VAR = "PUNCHCARD_TEMPLATES"
+
+
+def _money(amount: Decimal | None, currency: str, locale: str) -> str:
+    if amount is None:
+        return ""
+    return str(format_currency(amount, currency, locale=locale))
+
+
+def _hours(hours: Decimal | None, locale: str) -> str:
+    if hours is None:
+        return ""
+    return str(format_decimal(hours, format="#,##0.00", locale=locale))
+
+
+def _date(d: date | None, locale: str) -> str:
+    if d is None:
+        return ""
+    return str(format_date(d, format="medium", locale=locale))
+
+
+def _percent(value: Decimal | None, locale: str) -> str:
+    """20 -> "20", 7.5 -> "7.5" (or "7,5"): percents without trailing zeros."""
+    if value is None:
+        return ""
+    return str(format_decimal(value, format="#,##0.##", locale=locale))
+
+
+@lru_cache(maxsize=8)
+def _environment(custom: str | None) -> Environment:
+    loaders = [FileSystemLoader(str(BUILTIN_TEMPLATES))]
+    if custom:
+        loaders.insert(0, FileSystemLoader(custom))
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+    env.filters["money"] = _money
+    env.filters["hours"] = _hours
+    env.filters["date"] = _date
+    env.filters["percent"] = _percent
+    return env
+
+
+def environment() -> Environment:
+    """The Jinja environment for the current ``PUNCHCARD_TEMPLATES`` (cached per value)."""
+    return _environment(os.environ.get(ENV_VAR) or None)
+
+
+def clear_cache() -> None:
+    _environment.cache_clear()
+
+
+def base_url() -> str:
+    """Where relative URLs in a template (images, stylesheets) resolve: the firm's folder if set."""
+    return os.environ.get(ENV_VAR) or str(BUILTIN_TEMPLATES)
+
+
+def _logo(doc: Document) -> str | None:
+    return Path(doc.logo).resolve().as_uri() if doc.logo else None
+
+
+def html(doc: Document) -> str:
+    template = environment().get_template(TEMPLATE)
+    return template.render(doc=doc, locale=doc.locale, currency=doc.currency, logo=_logo(doc),
+                           paper="Letter" if doc.paper.lower() == "letter" else "A4")  # fmt: skip
+
+
+def pdf(doc: Document) -> bytes:
+    import weasyprint  # heavy (Pango, fonts): loaded on the first PDF only
+
+    data = weasyprint.HTML(string=html(doc), base_url=base_url()).write_pdf()
+    assert data is not None
+    return bytes(data)
