@@ -8,6 +8,7 @@ named by ``PUNCHCARD_TEMPLATES`` is searched first, the built-in ``templates/`` 
 from __future__ import annotations
 
 import os
+import sys
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -19,7 +20,12 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
 from bot.services.invoices.document import Document
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+# The checkout's templates/ (an editable install), else the copy a wheel installs as data
+# (pyproject: share/punchcard/templates under the environment's prefix).
+_IN_CHECKOUT = Path(__file__).resolve().parents[2] / "templates"
+BUILTIN_TEMPLATES = (
+    _IN_CHECKOUT if _IN_CHECKOUT.is_dir() else Path(sys.prefix) / "share" / "punchcard" / "templates"
+)
 TEMPLATE = "invoice.html"
 ENV_VAR = "PUNCHCARD_TEMPLATES"
 
