@@ -124,6 +124,25 @@ class Checker:
             return None
         return value
 
+    def number_format(self, value: Any, where: str, key: str) -> str | None:
+        """An invoice or credit-note number format (``bot.services.invoices.numbering``)."""
+        from bot.errors import UserError
+        from bot.services.invoices.numbering import check_format
+
+        fmt = self.text(value, where, key, limit=60)
+        if fmt is None:
+            return None
+        try:
+            return check_format(fmt)
+        except UserError as err:
+            said = (
+                err.message
+                if key == "invoice_number_format"
+                else err.message.replace("invoice number format", key)
+            )
+            self.fail(where, said)
+            return None
+
     def flag(self, value: Any, where: str, key: str) -> bool | None:
         if value is None:
             return None

@@ -53,7 +53,9 @@ def firm(raw: Any, check: Checker) -> dict[str, Any]:
     out["payment_terms_days"] = _days(f.get("payment_terms_days"), "firm", check)
     out["tax_rate"] = _percent(f.get("tax_rate"), "firm", "tax_rate", check)
     out["credit_notes"] = check.flag(f.get("credit_notes"), "firm", "credit_notes")
-    out["credit_note_number_format"] = _format(f.get("credit_note_number_format"), check)
+    out["credit_note_number_format"] = check.number_format(
+        f.get("credit_note_number_format"), "firm", "credit_note_number_format"
+    )
     return {FIRM_COLUMNS[key]: value for key, value in out.items() if value is not None}
 
 
@@ -90,17 +92,3 @@ def _percent(value: Any, where: str, key: str, check: Checker) -> Any:
         check.fail(where, f"{key} {value!r} is a percent: at most 100, e.g. 20 for 20 %")
         return None
     return amount
-
-
-def _format(value: Any, check: Checker) -> str | None:
-    from bot.errors import UserError
-    from bot.services.invoices.numbering import check_format
-
-    fmt = check.text(value, "firm", "credit_note_number_format", limit=60)
-    if fmt is None:
-        return None
-    try:
-        return check_format(fmt)
-    except UserError as err:
-        check.fail("firm", err.message.replace("invoice number format", "credit_note_number_format"))
-        return None

@@ -125,25 +125,13 @@ def _workspace(raw: Any, check: Checker) -> WorkspacePlan:
         forgotten_timer_minutes=_hours_setting(
             ws.get("forgotten_timer_hours"), check, "forgotten_timer_hours", low=1, high=24
         ),  # fmt: skip
-        invoice_number_format=_number_format(ws.get("invoice_number_format"), check),
+        invoice_number_format=check.number_format(
+            ws.get("invoice_number_format"), "workspace", "invoice_number_format"
+        ),
         missing_hours_tolerance_minutes=_hours_setting(
             ws.get("missing_hours_tolerance_hours"), check, "missing_hours_tolerance_hours", low=0, high=24
         ),
     )
-
-
-def _number_format(value: Any, check: Checker) -> str | None:
-    from bot.errors import UserError
-    from bot.services.invoices.numbering import check_format
-
-    fmt = check.text(value, "workspace", "invoice_number_format", limit=60)
-    if fmt is None:
-        return None
-    try:
-        return check_format(fmt)
-    except UserError as err:
-        check.fail("workspace", err.message)
-        return None
 
 
 def _hours_setting(value: Any, check: Checker, key: str, *, low: int, high: int) -> int | None:
