@@ -191,6 +191,8 @@ class Sender:
     def _send(self, row: OutboxRow, call: Call) -> Outcome:
         channel = row.channel
         try:
+            if call.method == messages.UPLOAD:
+                return self._upload(row, call, channel or self._dm_channel(row))
             if call.post:
                 if channel is None:
                     channel = self._dm_channel(row)
@@ -212,6 +214,18 @@ class Sender:
         except (SlackClientError, OSError, ValueError) as err:  # no answer: it may have arrived
             return Outcome(retry_in=self.policy.delay(row.attempts), uncertain=call.post,
                            error=f"{type(err).__name__}: {err}")  # fmt: skip
+
+    def _upload(self, row: OutboxRow, call: Call, channel: str) -> Outcome:
+        """A file, with ``files_upload_v2`` (files.getUploadURLExternal, the bytes to the
+        upload URL, files.completeUploadExternal). Files carry no metadata: one whose last
+        attempt may have reached Slack is looked for in the channel by its file name (an
+        invoice's number makes it unique) before it is uploaded again."""
+        filename = str(call.args["filename"])
+        if row.uncertain and self._look_for(channel, row, filename=filename) is not None:
+            logger.info("outbox %s was already uploaded (found by its file name)", row.key)
+            return Outcome(sent=True, channel=channel)
+        self.client.files_upload_v2(channel=channel, **call.args)
+        return Outcome(sent=True, channel=channel)
 
     def _failed(self, row: OutboxRow, err: SlackApiError) -> Outcome:
         response = err.response
@@ -259,11 +273,11 @@ class Sender:
         opened = self.client.conversations_open(users=row.user_id)
         return str(opened["channel"]["id"])
 
-    def _look_for(self, channel: str, row: OutboxRow) -> str | None:
+    def _look_for(self, channel: str, row: OutboxRow, *, filename: str | None = None) -> str | None:
         """``_find``, except that a history Slack will not show (a missing scope) does not stop
         the message: it is sent, at the small risk of a second copy."""
         try:
-            return self._find(channel, row)
+            return self._find(channel, row, filename=filename)
         except SlackApiError as err:
             status = getattr(err.response, "status_code", 0) or 0
             if status == 429 or status >= 500:
@@ -273,8 +287,9 @@ class Sender:
             )
             return None
 
-    def _find(self, channel: str, row: OutboxRow) -> str | None:
-        """The ts of the message this row posted earlier, found in the channel by metadata."""
+    def _find(self, channel: str, row: OutboxRow, *, filename: str | None = None) -> str | None:
+        """The ts of the message this row posted earlier, found in the channel by metadata
+        (or, for a file, by its name)."""
         oldest = f"{(row.created_at - timedelta(minutes=1)).timestamp():.6f}"
         cursor: str | None = None
         for _page in range(5):
@@ -289,7 +304,10 @@ class Sender:
             history = self.client.conversations_history(**args)
             for message in history.get("messages") or []:
                 metadata = message.get("metadata") or {}
-                if (
+                if filename is not None:
+                    if any(f.get("name") == filename for f in message.get("files") or []):
+                        return str(message.get("ts"))
+                elif (
                     metadata.get("event_type") == METADATA_TYPE
                     and (metadata.get("event_payload") or {}).get("key") == row.key
                 ):

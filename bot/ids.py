@@ -60,3 +60,20 @@ FORGOTTEN_BLOCK = "forgotten_timer"
 FORGOTTEN_STOP_NOW = "forgotten_stop_now"
 FORGOTTEN_STOP_AT = "forgotten_stop_at"
 FORGOTTEN_KEEP = "forgotten_keep"
+
+# Invoices (bot.listeners.invoices). Buttons on an invoice's summary; value: the invoice id.
+INVOICE_MARK_SENT = "invoice_mark_sent"
+INVOICE_MARK_PAID = "invoice_mark_paid"
+INVOICE_VOID = "invoice_void"  # opens the reason modal
+INVOICE_ISSUE = "invoice_issue"  # a draft's
+INVOICE_DISCARD = "invoice_discard"  # a draft's
+VOID_MODAL = "invoice_void_modal"  # callback_id; private_metadata sealed {"u": clicker, "i": invoice}
+VOID_REASON_BLOCK, VOID_REASON_INPUT = "void_reason", "void_reason_text"
+# /track clients: a client's Invoice button (value: the client id) opens the invoice modal;
+# ":previous" / ":next" page buttons (value: the page number).
+CLIENT_INVOICE = "client_invoice"
+CLIENTS_PAGE = "clients_page"
+INVOICE_MODAL = "invoice_modal"  # callback_id; private_metadata sealed {"u": clicker, "c": client}
+INVOICE_FROM_BLOCK, INVOICE_FROM_INPUT = "invoice_from", "invoice_from_pick"
+INVOICE_TO_BLOCK, INVOICE_TO_INPUT = "invoice_to", "invoice_to_pick"
+INVOICE_OPTIONS_BLOCK, INVOICE_OPTIONS_INPUT = "invoice_options", "invoice_options_check"

@@ -17,22 +17,27 @@ from sqlalchemy import Connection
 from bot.services import approvals, digest, forgotten, missing_hours
 from bot.services.approvals import Decision, EntryDecided
 from bot.services.budgets import BudgetAlert
+from bot.services.invoices import posts as invoice_posts
 from bot.services.reminders import PendingReminder
 from bot.views import approval as approval_views
 from bot.views import budgets as budget_views
 from bot.views import digest as digest_views
 from bot.views import forgotten as forgotten_views
+from bot.views import invoices as invoice_views
 from bot.views import missing_hours as missing_hours_views
 from bot.views import reminders as reminder_views
 from storage import outbox
 from storage.models import OutboxStatus
 from storage.outbox import OutboxRow
 
+UPLOAD = "files.upload_v2"  # a file: files_upload_v2's three steps (bot.delivery)
+
 
 @dataclass(frozen=True)
 class Call:
     """A Slack Web API call. ``post``: a new message (chat.postMessage to ``channel``, or to
-    the DM of the row's ``user_id``), tagged with the outbox key in its metadata."""
+    the DM of the row's ``user_id``), tagged with the outbox key in its metadata; ``UPLOAD``:
+    a file (``args``: filename, title, content) to the same place."""
 
     method: str
     args: dict[str, Any]
@@ -184,3 +189,53 @@ def _forgotten_timer(conn: Connection, row: OutboxRow, _context: Context) -> Cal
 def _weekly_digest(conn: Connection, row: OutboxRow, _context: Context) -> Call:
     """A partner's weekly digest, from the state of things when it goes out."""
     return Call("chat.postMessage", digest_views.digest(digest.build(conn, row.payload, now=row.created_at)))
+
+
+@renders(invoice_posts.FILE)
+def _invoice_file(conn: Connection, row: OutboxRow, _context: Context) -> Call | None:
+    """An invoice's (or credit note's, or draft's) PDF, as the builder stored it."""
+    invoice_id = int(row.payload["invoice"])
+    stored = invoice_posts.document_file(conn, invoice_id)
+    found = invoice_posts.summary(conn, invoice_id)
+    if stored is None or found is None:  # a draft discarded before its file went out
+        return None
+    filename, content = stored
+    return Call(UPLOAD, {"filename": filename, "content": content, "title": invoice_views.file_title(found)})
+
+
+@renders(invoice_posts.SUMMARY)
+def _invoice_summary(conn: Connection, row: OutboxRow, context: Context) -> Call | None:
+    """The invoice's summary and buttons, after its file (so they read in that order)."""
+    found = invoice_posts.summary(conn, int(row.payload["invoice"]))
+    if found is None:
+        return None
+    sent = outbox.by_key(conn, str(row.payload["file"]))
+    if sent is not None and sent.status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+        raise Later(1.0, "the invoice's file is still being uploaded")
+    failed = sent is not None and sent.status == OutboxStatus.FAILED
+    return Call("chat.postMessage", invoice_views.summary(found, draft_post=bool(row.payload.get("draft")),
+                                                          file_failed=failed))  # fmt: skip
+
+
+@renders(invoice_posts.REDRAW)
+def _invoice_redraw(conn: Connection, row: OutboxRow, _context: Context) -> Call | None:
+    """A summary redrawn in place (sent, paid, void; a draft issued or discarded)."""
+    posted = outbox.by_key(conn, str(row.payload["summary"]))
+    if posted is None or posted.status in (OutboxStatus.FAILED, OutboxStatus.SKIPPED):
+        return None
+    if posted.status != OutboxStatus.SENT:
+        if posted.status == OutboxStatus.PENDING and posted.attempts == 0:
+            return None  # not sent yet: it will show the state it is sent in
+        raise Later(1.0, "the invoice's summary is still being sent")
+    if not (posted.channel and posted.ts):
+        return None
+    found = invoice_posts.summary(conn, int(row.payload["invoice"]))
+    view = invoice_views.summary(found, draft_post=bool(row.payload.get("draft"))) if found else (
+        invoice_views.discarded())  # fmt: skip
+    return Call("chat.update", {"channel": posted.channel, "ts": posted.ts, **view}, post=False)
+
+
+@renders(invoice_posts.NOTHING)
+def _invoice_nothing(_conn: Connection, row: OutboxRow, _context: Context) -> Call:
+    """A run that issued nothing: why, to its requester."""
+    return Call("chat.postMessage", invoice_views.nothing(row.payload))

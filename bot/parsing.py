@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot import dates, time_words
+from bot import dates, invoice_words, time_words
 from bot.errors import UserError
 
 USAGE = {
@@ -36,6 +36,8 @@ USAGE = {
     "approvals": "`/track approvals`: submissions waiting for you",
     "reopen": "`/track reopen <entry id> <reason>` (partners and admins)",
     "off": time_words.OFF_USAGE,
+    "invoice": invoice_words.INVOICE_USAGE,
+    "clients": invoice_words.CLIENTS_USAGE,
     "reminders": time_words.REMINDERS_USAGE,
     "today": "`/track today`",
     "week": "`/track week`",
@@ -146,6 +148,8 @@ Command = (
     | time_words.CancelTimeOff
     | time_words.ListTimeOff
     | time_words.Reminders
+    | invoice_words.InvoiceRequest
+    | invoice_words.ClientsOverview
 )
 
 
@@ -270,6 +274,10 @@ def parse(text: str, today: date, *, day_first: bool = False) -> Command:
         return time_words.parse_off(args, today, day_first=day_first)
     if sub == "reminders":
         return time_words.parse_reminders(args)
+    if sub == "invoice":
+        return invoice_words.parse_invoice(args, today)
+    if sub == "clients":
+        return invoice_words.parse_clients(args)
     if sub == "stop":
         return Stop(" ".join(args) or None)
     if sub in ("discard", "status", "today", "week", "help"):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
 
 from bot.services.people import ProfileLookup, SlackProfile
 
@@ -52,3 +54,20 @@ def profile_lookup(client: WebClient) -> ProfileLookup:
         return SlackProfile(name=name, timezone=user.get("tz"))
 
     return lookup
+
+
+def respond(response_url: str, message: dict[str, Any], *, replace_original: bool = False) -> None:
+    """Answer through a slash command's or a click's ``response_url`` (after the ack: valid
+    for 30 minutes), 429s retried; a failure is logged, there is no one else to tell."""
+    webhook = WebhookClient(response_url, timeout=10)
+    webhook.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    body = {**message, "replace_original": replace_original}
+    if not replace_original:
+        body.setdefault("response_type", "ephemeral")
+    try:
+        answer = webhook.send_dict(body)
+    except Exception:
+        logger.exception("answering through the response URL failed")
+        return
+    if answer.status_code != 200:
+        logger.warning("the response URL answered %s: %s", answer.status_code, answer.body[:200])

@@ -1,7 +1,8 @@
 """What ``punchcard serve`` (and ``punchcard scheduler``) run beside the requests, each on
 threads of their own, never on Bolt's listener threads or the serving loop: the outbox
-sender, the consumers of entry changes, the sweep that reads Slack profiles of people
-registered from a request, and the scheduler."""
+sender, the consumers of entry changes, the invoice builder (its PDFs printed in a child
+process), the sweep that reads Slack profiles of people registered from a request, and the
+scheduler."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from slack_sdk import WebClient
 
 from bot import consumers
 from bot.delivery import RetryPolicy, Sender
+from bot.invoicing import Builder
+from bot.printing import Printer
 from bot.scheduler import Scheduler
 from bot.services import events, people
 from bot.services.clock import utcnow
@@ -52,12 +55,14 @@ class Worker:
         scheduler: bool = True,
         poll: float = 1.0,
         lease: float = 60.0,
+        printer: Printer | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.poll = poll
         self.sender = Sender(db, sender_client, clock=clock, policy=policy, lease=timedelta(seconds=lease))
         self.lookup = profile_lookup(lookup_client)
+        self.builder = Builder(db, printer=printer, clock=clock)
         self.scheduler = Scheduler(db, clock=clock) if scheduler else None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -75,6 +80,7 @@ class Worker:
         for i in range(SENDER_THREADS):
             self._spawn(f"punchcard-outbox-{i}", lambda: self.sender.run(self._stop, poll=self.poll))
         self._spawn("punchcard-consumers", self._consume)
+        self._spawn("punchcard-invoices", lambda: self.builder.run(self._stop, poll=self.poll))
         self._spawn("punchcard-profiles", self._profiles)
         if self.scheduler is not None:
             self.scheduler.start()
@@ -84,10 +90,12 @@ class Worker:
         self._unwake()
         self._changed.set()
         self.sender.wake()
+        self.builder.wake()
         if self.scheduler is not None:
             self.scheduler.shutdown()
         for thread in self._threads:
             thread.join(timeout)
+        self.builder.close()
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)

@@ -21,12 +21,15 @@ from storage.models import (
     Client,
     EntryStatus,
     Invoice,
+    InvoiceDocument,
     InvoiceEntry,
     InvoiceFee,
     InvoiceLine,
+    InvoiceRun,
     InvoiceSeries,
     Person,
     Project,
+    RunState,
     Task,
     TimeEntry,
     Workspace,
@@ -302,6 +305,11 @@ def timesheet(conn: Connection, invoice_id: int) -> list[tuple[date, str, str, s
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
+def credit_note_of(conn: Connection, invoice_id: int) -> str | None:
+    """The number of the credit note that cancels this invoice, if one was issued."""
+    return conn.scalar(select(_I.number).where(_I.credit_for_id == invoice_id))
+
+
 def entry_ids(conn: Connection, invoice_id: int) -> list[int]:
     return list(conn.scalars(select(InvoiceEntry.entry_id).where(InvoiceEntry.invoice_id == invoice_id)))
 
@@ -311,8 +319,15 @@ def delete_lines(conn: Connection, invoice_id: int) -> None:
 
 
 def delete_invoice(conn: Connection, invoice_id: int) -> None:
-    """A draft discarded: it billed nothing and has no number."""
+    """A draft discarded: it billed nothing and has no number. Its file goes with it, and a
+    run still waiting to issue it is done (nothing to issue)."""
     delete_lines(conn, invoice_id)
+    conn.execute(delete(InvoiceDocument).where(InvoiceDocument.invoice_id == invoice_id))
+    conn.execute(
+        update(InvoiceRun)
+        .where(InvoiceRun.invoice_id == invoice_id)
+        .values(invoice_id=None, state=RunState.DONE, outcome="discarded", lease_until=None)
+    )
     conn.execute(delete(_I).where(_I.id == invoice_id, _I.status == "draft"))
 
 

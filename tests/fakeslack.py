@@ -504,6 +504,15 @@ class FakeSlack:
                         "size": meta.get("size"),
                     }
                 )
+            channel = str(params.get("channel_id") or "")
+            if channel and result:  # shared: a message holding the files, as Slack posts it
+                if channel.startswith("U"):
+                    channel = "D" + channel
+                message = {"type": "message", "user": BOT_USER_ID, "ts": self._ts(), "text": "",
+                           "upload": True, "files": result}  # fmt: skip
+                if params.get("initial_comment"):
+                    message["text"] = params["initial_comment"]
+                self.history.setdefault(channel, []).append(message)
             return {"ok": True, "files": result}
         if method == "file_upload":
             upload = self._uploads.get(path[len(UPLOAD_PREFIX) :].strip("/"))

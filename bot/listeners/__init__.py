@@ -12,6 +12,7 @@ from bot.listeners import (
     events,
     forgotten,
     forms,
+    invoices,
     missing_hours,
     options,
     shortcuts,
@@ -32,5 +33,6 @@ def register_listeners(app: App, deps: Deps) -> None:
     timer_choices.register(app, deps)
     forgotten.register(app, deps)
     missing_hours.register(app, deps)
+    invoices.register(app, deps)
     shortcuts.register(app, deps)
     events.register(app, deps)

@@ -12,15 +12,16 @@ from typing import Any
 from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
-from bot import dates, parsing
+from bot import dates, invoice_words, parsing
 from bot.context import Deps
 from bot.listeners.forms import open_form
+from bot.listeners.invoices import send_clients
 from bot.notify import home_changed
 from bot.profiles import refresh_person
 from bot.services import people, track
 from bot.services.clock import local_date
 from bot.services.entries import Invalid
-from bot.services.track import FormRequest
+from bot.services.track import ClientsWanted, FormRequest
 from bot.views import refusals
 from bot.views import timers as timer_views
 from bot.views import track as views
@@ -43,6 +44,8 @@ READ_ONLY = (
     parsing.RateQuery,
     parsing.AuditQuery,
     parsing.Approvals,
+    invoice_words.InvoiceRequest,
+    invoice_words.ClientsOverview,
 )
 
 
@@ -52,6 +55,7 @@ class Reply:
     form: FormRequest | None = None  # a modal to open after the ack
     refresh_profile: bool = False  # registered from this request: read their Slack profile after the ack
     changed: bool = False  # timer or entries changed: republish the Home tab
+    clients: int | None = None  # /track clients: this page of the overview, sent after the ack
 
 
 def register(app: App, deps: Deps) -> None:
@@ -68,6 +72,10 @@ def register(app: App, deps: Deps) -> None:
             deps.background(
                 lambda: open_form(deps, client, trigger_id=trigger, user_id=user_id, request=form)
             )
+        page = reply.clients
+        if page is not None:
+            url = command["response_url"]
+            deps.background(lambda: send_clients(deps, url, user_id, page))
         if reply.refresh_profile:
             deps.background(lambda: refresh_person(deps, client, user_id))
         if reply.changed:
@@ -91,6 +99,8 @@ def run_track(deps: Deps, *, user_id: str, text: str, user_name: str | None = No
             refresh = people.needs_profile(person)
             if isinstance(result, FormRequest):
                 return Reply({}, form=result, refresh_profile=refresh)
+            if isinstance(result, ClientsWanted):
+                return Reply({}, clients=result.page, refresh_profile=refresh)
             changed = not isinstance(command, READ_ONLY)
             return Reply(views.render(person, result), refresh_profile=refresh, changed=changed)
     except Exception as err:

@@ -7,10 +7,12 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection
 
-from bot import parsing, time_words
+from bot import invoice_words, parsing, time_words
 from bot.errors import Refused
 from bot.services import approvals, audit, catalog, entries, people, pricing, reports, time_off, timers
 from bot.services.entries import Saved
+from bot.services.invoices import runs as invoice_runs
+from bot.services.invoices.issue import may_invoice
 from bot.services.timers import Discarded, Running, Started
 from storage.audit import AuditRow
 from storage.catalog import ProjectRow, TaskRow, WorkTypeRow
@@ -48,6 +50,13 @@ class FormRequest:
     kind: str
     entry_id: int | None = None
     day: date | None = None  # "entry": the form opens on this day (a nudge's Log time)
+
+
+@dataclass(frozen=True)
+class ClientsWanted:
+    """``/track clients``: the overview is gathered after the ack (a query over every client)."""
+
+    page: int
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,8 @@ Result = (
     | time_off.TimeOffCancelled
     | time_off.TimeOffList
     | people.ReminderSettings
+    | invoice_runs.InvoiceQueued
+    | ClientsWanted
 )
 
 
@@ -149,6 +160,13 @@ def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, no
             return time_off.upcoming(conn, person, now=now)
         case time_words.Reminders(on=on, minutes=minutes):
             return people.set_reminders(conn, person, on=on, minutes=minutes, now=now)
+        case invoice_words.InvoiceRequest(client=client, first=first_day, last=last_day, draft=draft,
+                                          grouping=grouping):  # fmt: skip
+            return invoice_runs.request(conn, person.slack_id, client=client, first=first_day, last=last_day,
+                                        draft=draft, now=now, grouping=grouping)  # fmt: skip
+        case invoice_words.ClientsOverview(page=page):
+            may_invoice(conn, person.slack_id)
+            return ClientsWanted(page)
         case parsing.LastEntry(action=action):
             last = entries.last_entry(conn, person)
             if last is None:

@@ -11,8 +11,10 @@ from bot.services import approvals, people, reports, time_off
 from bot.services.clock import format_hours, local_time
 from bot.services.entries import Saved
 from bot.services.entries.rules import EDITABLE
+from bot.services.invoices.runs import InvoiceQueued
 from bot.services.timers import Discarded, Running, Started
 from bot.services.track import (
+    ClientsWanted,
     FormRequest,
     HelpResult,
     History,
@@ -25,6 +27,7 @@ from bot.services.track import (
     WaitingList,
 )
 from bot.views import audit as audit_views
+from bot.views import invoices as invoice_views
 from bot.views import rates
 from bot.views import rules as rule_views
 from bot.views import time_off as time_off_views
@@ -98,6 +101,10 @@ def render(person: PersonRow, result: Result) -> Message:
             return help_message()
         case FormRequest():
             return message("Opening the form…")
+        case InvoiceQueued():
+            return invoice_views.queued(result)
+        case ClientsWanted():
+            return message("Gathering every client's figures…")
         case approvals.SubmitResult():
             from bot.views.approval import submitted
 
@@ -280,6 +287,12 @@ HELP_LINES = [
         "Send an entry back to draft, with a reason (partners and admins)",
         "/track reopen 42 wrong matter",
     ),
+    (
+        "invoice",
+        "Invoice a client's approved time for a period (partners and admins); `draft` to see it first",
+        "/track invoice Acme last month",
+    ),
+    ("clients", "Unbilled time, awaiting approval and the last invoice, per client", "/track clients"),
     ("today", "Today's entries against your schedule", "/track today"),
     ("week", "This week's entries against your schedule", "/track week"),
     ("help", "This list", "/track help"),

@@ -97,5 +97,7 @@ def test_two_serve_processes_run_each_tick_once_and_remind_each_approver_once(
     assert dms(fake_slack, "approval-request:") == ["DU0LEAD", "DU0PARTNER"]  # each message once
     outbox = query(empty_database_url, "SELECT key, status FROM outbox ORDER BY key")
     # On a Monday the weekly digest goes out too: only the approvals' messages are counted.
-    approvals = [status for key, status in outbox if key.startswith(("pending-approvals:", "approval-request:"))]
+    approvals = [
+        status for key, status in outbox if key.startswith(("pending-approvals:", "approval-request:"))
+    ]
     assert approvals == ["sent"] * 4 and all(status == "sent" for _key, status in outbox)

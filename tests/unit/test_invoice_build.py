@@ -183,7 +183,7 @@ def test_a_draft_has_no_number_and_bills_nothing(db: Database, acme: int) -> Non
     real = issue(db, acme)
     assert real is not None and real.number == "INV-2026-0001"
     with db.transaction() as conn:
-        lifecycle.discard(conn, draft.invoice_id, actor="U0PARTNER")
+        lifecycle.discard(conn, draft.invoice_id, actor="U0PARTNER", now=NOW)
         assert store.invoice(conn, draft.invoice_id) is None
 
 

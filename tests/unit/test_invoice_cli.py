@@ -58,7 +58,7 @@ def test_an_unknown_client_or_a_backwards_period_is_refused_with_the_right_form(
     acme: int, cli: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["invoice", "--client", "Nobody", "--from", "2026-11-01", "--to", "2026-11-30"]) == 2
-    assert "no client named 'Nobody'; clients: Acme Corp" in capsys.readouterr().err
+    assert "No client is named 'Nobody'; clients: Acme Corp." in capsys.readouterr().err
     assert main(["invoice", "--client", "Acme Corp", "--from", "2026-11-30", "--to", "2026-11-01"]) == 2
     assert "before it starts" in capsys.readouterr().err
 

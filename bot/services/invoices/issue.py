@@ -10,19 +10,40 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection
 
-from bot.errors import UserError
+from bot.errors import Refused, UserError
 from bot.services.invoices.build import GROUPINGS, Built, build
 from storage import invoices as store
+from storage import people
+from storage.models import Role
 
 MAX_DAYS = 400  # a period longer than a year and a bit is a typo
 
 
+def may_invoice(conn: Connection, actor: str) -> None:
+    """Invoices are issued, posted and changed by partners and admins only."""
+    person = people.person(conn, actor)
+    if person is None or person.role not in (Role.PARTNER, Role.ADMIN):
+        raise Refused("invoices_for_partners")
+
+
 def find_client(conn: Connection, name: str) -> int:
+    """The client named so (any case), else the one client whose name begins so, else the
+    one whose name holds it; more than one is named back, none lists the clients."""
     found = store.client_named(conn, name)
-    if found is None:
-        known = ", ".join(store.client_names(conn)[:20]) or "none yet: import them first"
-        raise UserError(f"no client named {name!r}; clients: {known}")
-    return found.id
+    if found is not None:
+        return found.id
+    wanted = " ".join(name.split()).lower()
+    names = store.client_names(conn)
+    for matches in (
+        [n for n in names if n.lower().startswith(wanted)],
+        [n for n in names if wanted in n.lower()],
+    ):
+        if len(matches) == 1:
+            return find_client(conn, matches[0])
+        if len(matches) > 1:
+            raise UserError(f"{name!r} could be {', '.join(matches[:10])}; give more of the name.")
+    known = ", ".join(names[:20]) or "none yet: import them first"
+    raise UserError(f"No client is named {name!r}; clients: {known}.")
 
 
 def check_period(start: date, end: date) -> None:
@@ -53,8 +74,16 @@ def issue(
         try:
             with transaction() as conn:
                 client_id = find_client(conn, client)
-                return build(conn, client_id=client_id, start=start, end=end, grouping=grouping, draft=draft,
-                             actor=actor, now=now)  # fmt: skip
+                return build(
+                    conn,
+                    client_id=client_id,
+                    start=start,
+                    end=end,
+                    grouping=grouping,
+                    draft=draft,
+                    actor=actor,
+                    now=now,
+                )
         except store.AlreadyBilled:
             if attempt:
                 raise

@@ -13,11 +13,11 @@ from sqlalchemy import Connection
 
 from bot.errors import Refused
 from bot.services.entries import status as entry_status
-from bot.services.invoices import numbering
+from bot.services.invoices import numbering, posts, runs
+from bot.services.invoices.issue import may_invoice
 from storage import invoices as store
-from storage import people
 from storage.invoices import InvoiceRow
-from storage.models import InvoiceStatus, Role
+from storage.models import InvoiceStatus
 
 S = InvoiceStatus
 
@@ -28,12 +28,6 @@ class Voided:
     released: int  # entries back to approved
     credit_note_id: int | None
     credit_note: str | None
-
-
-def may_invoice(conn: Connection, actor: str) -> None:
-    person = people.person(conn, actor)
-    if person is None or person.role not in (Role.PARTNER, Role.ADMIN):
-        raise Refused("invoices_for_partners")
 
 
 def _invoice(conn: Connection, invoice_id: int, actor: str) -> InvoiceRow:
@@ -49,6 +43,7 @@ def mark_sent(conn: Connection, invoice_id: int, *, actor: str, now: datetime) -
     if not store.set_status(conn, invoice_id, before=(S.ISSUED,), values={"status": S.SENT, "sent_at": now,
                                                                          "updated_at": now}):  # fmt: skip
         raise Refused("invoice_not_issued", number=invoice.number, status=invoice.status)
+    posts.redraw(conn, invoice_id, now=now)
     return _reread(conn, invoice_id)
 
 
@@ -57,6 +52,7 @@ def mark_paid(conn: Connection, invoice_id: int, *, actor: str, now: datetime) -
     if not store.set_status(conn, invoice_id, before=(S.ISSUED, S.SENT),
                             values={"status": S.PAID, "paid_at": now, "updated_at": now}):  # fmt: skip
         raise Refused("invoice_not_payable", number=invoice.number, status=invoice.status)
+    posts.redraw(conn, invoice_id, now=now)
     return _reread(conn, invoice_id)
 
 
@@ -80,7 +76,25 @@ def void(conn: Connection, invoice_id: int, *, actor: str, reason: str, now: dat
     credit_id = credit_number = None
     if firm.credit_notes and invoice.status == S.SENT:
         credit_id, credit_number = _credit_note(conn, invoice, firm, actor=actor, now=now)
+        # Printed and posted like an invoice, by the builder, after this commits.
+        runs.queue(conn, client_id=invoice.client_id, first=invoice.period_start, last=invoice.period_end,
+                   grouping=invoice.grouping, draft=False, requested_by=actor, now=now,
+                   invoice_id=credit_id)  # fmt: skip
+    posts.redraw(conn, invoice_id, now=now)
     return Voided(_reread(conn, invoice_id), released, credit_id, credit_number)
+
+
+def void_form(conn: Connection, invoice_id: int, *, actor: str) -> posts.Summary:
+    """What the void modal shows, once the clicker may void this invoice."""
+    may_invoice(conn, actor)
+    invoice = store.invoice(conn, invoice_id)
+    if invoice is None:
+        raise Refused("no_such_invoice")
+    if invoice.series != "invoice" or invoice.status not in (S.ISSUED, S.SENT):
+        raise Refused("invoice_not_voidable", number=invoice.number, status=invoice.status)
+    found = posts.summary(conn, invoice_id)
+    assert found is not None
+    return found
 
 
 def _credit_note(conn: Connection, invoice: InvoiceRow, firm: store.Firm, *, actor: str,
@@ -105,11 +119,12 @@ def _credit_note(conn: Connection, invoice: InvoiceRow, firm: store.Firm, *, act
     return credit_id, number
 
 
-def discard(conn: Connection, invoice_id: int, *, actor: str) -> InvoiceRow:
+def discard(conn: Connection, invoice_id: int, *, actor: str, now: datetime) -> InvoiceRow:
     invoice = _invoice(conn, invoice_id, actor)
     if invoice.status != S.DRAFT:
         raise Refused("invoice_not_draft", number=invoice.number, status=invoice.status)
     store.delete_invoice(conn, invoice_id)
+    posts.redraw(conn, invoice_id, now=now)
     return invoice
 
 

@@ -1,0 +1,160 @@
+"""Requests to build an invoice, and the files built: a worker claims a pending run (or one
+whose claim's lease ran out) with a guarded UPDATE, so each is built by one process at a time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import NamedTuple
+
+from sqlalchemy import Connection, insert, or_, select, update
+
+from storage.models import InvoiceDocument, InvoiceRun, RunState
+
+_R = InvoiceRun
+
+
+class RunRow(NamedTuple):
+    id: int
+    client_id: int
+    period_start: date
+    period_end: date
+    grouping: str
+    draft: bool
+    requested_by: str
+    invoice_id: int | None
+    attempts: int
+
+
+_RUN = (
+    _R.id,
+    _R.client_id,
+    _R.period_start,
+    _R.period_end,
+    _R.grouping,
+    _R.draft,
+    _R.requested_by,
+    _R.invoice_id,
+    _R.attempts,
+)
+
+
+def add(
+    conn: Connection,
+    *,
+    client_id: int,
+    start: date,
+    end: date,
+    grouping: str,
+    draft: bool,
+    requested_by: str,
+    now: datetime,
+    invoice_id: int | None = None,
+) -> int:
+    return int(
+        conn.execute(
+            insert(_R)
+            .values(
+                client_id=client_id,
+                period_start=start,
+                period_end=end,
+                grouping=grouping,
+                draft=draft,
+                requested_by=requested_by,
+                invoice_id=invoice_id,
+                state=RunState.PENDING,
+                attempts=0,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(_R.id)
+        ).scalar_one()
+    )
+
+
+def claim(conn: Connection, *, now: datetime, lease_until: datetime) -> RunRow | None:
+    """The oldest run waiting (or abandoned by a builder that died), now this caller's."""
+    waiting = (
+        conn.execute(
+            select(_R.id)
+            .where(
+                or_(_R.state == RunState.PENDING, (_R.state == RunState.BUILDING) & (_R.lease_until < now))
+            )
+            .order_by(_R.id)
+            .limit(5)
+        )
+        .scalars()
+        .all()
+    )
+    for run_id in waiting:
+        moved = conn.execute(
+            update(_R)
+            .where(
+                _R.id == run_id,
+                or_(_R.state == RunState.PENDING, (_R.state == RunState.BUILDING) & (_R.lease_until < now)),
+            )
+            .values(
+                state=RunState.BUILDING, lease_until=lease_until, attempts=_R.attempts + 1, updated_at=now
+            )
+        ).rowcount
+        if moved == 1:
+            row = conn.execute(select(*_RUN).where(_R.id == run_id)).one()
+            return RunRow._make(row)
+    return None
+
+
+def open_for(conn: Connection, invoice_id: int) -> bool:
+    """Whether a run for this invoice waits or is being built."""
+    return (
+        conn.execute(
+            select(_R.id).where(
+                _R.invoice_id == invoice_id, _R.state.in_((RunState.PENDING, RunState.BUILDING))
+            )
+        ).first()
+        is not None
+    )
+
+
+def built(conn: Connection, run_id: int, invoice_id: int, *, now: datetime) -> None:
+    """The invoice is issued: a retry of this run renders it, never builds another."""
+    conn.execute(update(_R).where(_R.id == run_id).values(invoice_id=invoice_id, updated_at=now))
+
+
+def finish(conn: Connection, run_id: int, *, state: RunState, outcome: str, now: datetime) -> None:
+    conn.execute(
+        update(_R)
+        .where(_R.id == run_id)
+        .values(state=state, outcome=outcome[:2000], lease_until=None, updated_at=now)
+    )
+
+
+def put_back(conn: Connection, run_id: int, *, outcome: str, now: datetime) -> None:
+    conn.execute(
+        update(_R)
+        .where(_R.id == run_id)
+        .values(state=RunState.PENDING, outcome=outcome[:2000], lease_until=None, updated_at=now)
+    )
+
+
+def save_document(conn: Connection, invoice_id: int, filename: str, content: bytes, *, now: datetime) -> None:
+    conn.execute(
+        update(InvoiceDocument)
+        .where(InvoiceDocument.invoice_id == invoice_id)
+        .values(filename=filename, content=content, created_at=now)
+    )
+    if not conn.execute(
+        select(InvoiceDocument.invoice_id).where(InvoiceDocument.invoice_id == invoice_id)
+    ).first():
+        conn.execute(
+            insert(InvoiceDocument).values(
+                invoice_id=invoice_id, filename=filename, content=content, created_at=now
+            )
+        )
+
+
+def document(conn: Connection, invoice_id: int) -> tuple[str, bytes] | None:
+    row = conn.execute(
+        select(InvoiceDocument.filename, InvoiceDocument.content).where(
+            InvoiceDocument.invoice_id == invoice_id
+        )
+    ).first()
+    return (row[0], bytes(row[1])) if row else None
