@@ -66,8 +66,8 @@ def respond(response_url: str, message: dict[str, Any], *, replace_original: boo
         body.setdefault("response_type", "ephemeral")
     try:
         answer = webhook.send_dict(body)
-    except Exception:
-        logger.exception("answering through the response URL failed")
+    except (SlackClientError, OSError) as err:  # Slack out of reach: nothing to retry it with
+        logger.warning("answering through the response URL failed: %s", err)
         return
     if answer.status_code != 200:
         logger.warning("the response URL answered %s: %s", answer.status_code, answer.body[:200])

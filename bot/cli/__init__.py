@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="lines by project and task (default), project, person, or entry")  # fmt: skip
     inv.add_argument("--format", choices=["pdf", "csv", "xlsx"], default="pdf")
     inv.add_argument("--out", default=".", metavar="DIR", help="folder to write the file to (default: here)")
+    inv.add_argument("--post", action="store_true",
+                     help="also post the PDF and its summary to the client's billing channel")  # fmt: skip
 
     out = sub.add_parser("outbox", help="what the bot sends on its own: list, or retry failed messages")
     out.add_argument("--failed", action="store_true", help="only messages that failed")

@@ -122,7 +122,8 @@ def summary(s: Summary, *, draft_post: bool = False, file_failed: bool = False) 
         header(_title(s)),
         {"type": "section", "fields": [{"type": "mrkdwn", "text": truncate(f, 2000)} for f in fields]},
     ]
-    notes = [f"{s.lines} lines · {s.entries} entries · requested by <@{s.requested_by}>"]
+    by = f"<@{s.requested_by}>" if s.requested_by.startswith(("U", "W")) else "the command line"
+    notes = [f"{s.lines} lines · {s.entries} entries · requested by {by}"]
     if s.credit_for:
         notes.append(f"cancels invoice {s.credit_for}")
     if s.status == "void":

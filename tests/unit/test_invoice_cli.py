@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -89,3 +90,23 @@ def test_the_pdf_holds_the_number_the_lines_and_a_total_equal_to_their_sum(
     for amount in ("$450.00", "$3,000.00", "$5,000.00", "$8,450.00"):  # the lines, and their sum
         assert amount in text
     assert "Wireframes for the homepage" in text  # the timesheet appendix
+
+
+def test_post_sends_the_pdf_and_its_summary_to_the_billing_channel_before_it_exits(
+    db: Database, acme: int, cli: None, tmp_path: Path, fake_slack: Any, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.url)
+    approved(db, "WEB", date(2026, 11, 3), "1", task="Build", description="Templates")
+    assert run("--out", str(tmp_path), "--post") == 0
+    [complete] = fake_slack.calls_to("files.completeUploadExternal")
+    assert complete.params["channel_id"] == "C0BILLING"
+    assert fake_slack.calls_to("file_upload")[0].params["body"] == (tmp_path / "INV-2026-0001.pdf").read_bytes()
+    shared, summary = fake_slack.posted("C0BILLING")
+    assert shared["files"][0]["name"] == "INV-2026-0001.pdf"
+    assert "Invoice INV-2026-0001" in summary["text"] and "requested by the command line" in str(summary["blocks"])
+    assert "sent" in capsys.readouterr().out
+    approved(db, "WEB", date(2026, 11, 4), "1", task="Build")
+    assert run("--out", str(tmp_path), "--post", "--draft") == 2
+    assert "a draft is not posted" in capsys.readouterr().err
+    assert not list(tmp_path.glob("draft-*"))  # refused before anything was built

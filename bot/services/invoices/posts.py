@@ -26,10 +26,17 @@ def _key(invoice_id: int, number: str | None) -> str:
     return f"invoice:{invoice_id}:{number or 'draft'}"
 
 
-def publish(conn: Connection, invoice_id: int, *, requester: str, now: datetime) -> None:
+def billing_channel(conn: Connection, invoice_id: int) -> str | None:
+    invoice = store.invoice(conn, invoice_id)
+    client = store.client(conn, invoice.client_id) if invoice else None
+    return client.billing_channel if client else None
+
+
+def publish(conn: Connection, invoice_id: int, *, requester: str, now: datetime) -> list[int]:
     """Queue the invoice's file and its summary: an issued invoice (or credit note) to the
     client's billing channel (the requester's DM when the client has none), a draft to the
-    requester. Queued once per invoice and number, however often a run is retried."""
+    requester. Queued once per invoice and number, however often a run is retried; the
+    two rows' ids."""
     invoice = store.invoice(conn, invoice_id)
     client = store.client(conn, invoice.client_id) if invoice else None
     if invoice is None or client is None:
@@ -58,6 +65,7 @@ def publish(conn: Connection, invoice_id: int, *, requester: str, now: datetime)
     )
     if not draft:  # an issued draft: its DM now says where it went
         redraw(conn, invoice_id, now=now, draft_only=True)
+    return [row.id for row in outbox.by_keys(conn, [f"{key}:file", f"{key}:summary"])]
 
 
 def redraw(conn: Connection, invoice_id: int, *, now: datetime, draft_only: bool = False) -> None:
