@@ -115,7 +115,9 @@ PAYLOADS: list[dict[str, Any]] = [
             {
                 "invoice_from": {"invoice_from_pick": {"type": "datepicker", "selected_date": "2026-11-01"}},
                 "invoice_to": {"invoice_to_pick": {"type": "datepicker", "selected_date": "2026-11-30"}},
-                "invoice_options": {"invoice_options_check": {"type": "checkboxes", "selected_options": [OPTION]}},
+                "invoice_options": {
+                    "invoice_options_check": {"type": "checkboxes", "selected_options": [OPTION]}
+                },
             },
             {"c": 1, "u": "U0MEMBER"},
         ),

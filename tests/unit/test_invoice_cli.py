@@ -101,10 +101,14 @@ def test_post_sends_the_pdf_and_its_summary_to_the_billing_channel_before_it_exi
     assert run("--out", str(tmp_path), "--post") == 0
     [complete] = fake_slack.calls_to("files.completeUploadExternal")
     assert complete.params["channel_id"] == "C0BILLING"
-    assert fake_slack.calls_to("file_upload")[0].params["body"] == (tmp_path / "INV-2026-0001.pdf").read_bytes()
+    assert (
+        fake_slack.calls_to("file_upload")[0].params["body"] == (tmp_path / "INV-2026-0001.pdf").read_bytes()
+    )
     shared, summary = fake_slack.posted("C0BILLING")
     assert shared["files"][0]["name"] == "INV-2026-0001.pdf"
-    assert "Invoice INV-2026-0001" in summary["text"] and "requested by the command line" in str(summary["blocks"])
+    assert "Invoice INV-2026-0001" in summary["text"] and "requested by the command line" in str(
+        summary["blocks"]
+    )
     assert "sent" in capsys.readouterr().out
     approved(db, "WEB", date(2026, 11, 4), "1", task="Build")
     assert run("--out", str(tmp_path), "--post", "--draft") == 2

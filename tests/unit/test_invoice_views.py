@@ -38,20 +38,27 @@ def test_a_summary_fits_one_message_in_every_state(status: str) -> None:
     message = views.summary(shown, file_failed=True)
     check_message(message)
     actions = [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert actions == {
-        "draft": ["invoice_issue", "invoice_discard"],
-        "issued": ["invoice_mark_sent", "invoice_mark_paid", "invoice_void"],
-        "sent": ["invoice_mark_paid", "invoice_void"],
-        "paid": [],
-        "void": [],
-    }[status]
+    assert (
+        actions
+        == {
+            "draft": ["invoice_issue", "invoice_discard"],
+            "issued": ["invoice_mark_sent", "invoice_mark_paid", "invoice_void"],
+            "sent": ["invoice_mark_paid", "invoice_void"],
+            "paid": [],
+            "void": [],
+        }[status]
+    )
     assert "987.654.321.098,76\xa0€" in message["text"]  # the client's locale
 
 
 def test_a_credit_note_has_no_buttons_and_names_what_it_cancels() -> None:
-    message = views.summary(summary(number="CN-2026-0001", credit_note=True, credit_for="INV-2026-0007", total=-HUGE))
+    message = views.summary(
+        summary(number="CN-2026-0001", credit_note=True, credit_for="INV-2026-0007", total=-HUGE)
+    )
     check_message(message)
-    assert "cancels invoice INV-2026-0007" in str(message["blocks"]) and "actions" not in str(message["blocks"])
+    assert "cancels invoice INV-2026-0007" in str(message["blocks"]) and "actions" not in str(
+        message["blocks"]
+    )
 
 
 def test_a_drafts_dm_says_where_the_issued_invoice_went() -> None:
