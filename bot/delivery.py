@@ -94,6 +94,7 @@ class Sender:
         self.batch = batch
         self._wake = threading.Event()
         self._context: Context | None = None
+        self._soon: float | None = None  # seconds until the soonest retry this sender recorded
         outbox.on_enqueue(db.engine, self._wake.set)
 
     def wake(self) -> None:
@@ -109,7 +110,10 @@ class Sender:
                 logger.exception("outbox delivery failed; trying again shortly")
                 delivered = 0
             if delivered < self.batch:  # a full batch: more may be due, go on at once
-                self._wake.wait(poll)
+                # A message put off a moment (Later: it follows another being sent) is looked
+                # at again when it falls due, not a poll later.
+                soon, self._soon = self._soon, None
+                self._wake.wait(poll if soon is None else max(0.01, min(poll, soon)))
                 self._wake.clear()
 
     def deliver_due(self, *, ids: Iterable[int] | None = None) -> int:
@@ -262,6 +266,7 @@ class Sender:
                     logger.warning("outbox message %s (%s) failed: %s", row.id, row.key, outcome.error)
                     outbox.record_final(conn, row.id, status=OutboxStatus.FAILED, error=outcome.error)
                 else:
+                    self._soon = min(self._soon or outcome.retry_in, outcome.retry_in)
                     outbox.record_retry(
                         conn, row.id, error=outcome.error, due_at=now + timedelta(seconds=outcome.retry_in),
                         uncertain=row.uncertain or outcome.uncertain, count=outcome.counted,

@@ -211,7 +211,7 @@ def _invoice_summary(conn: Connection, row: OutboxRow, context: Context) -> Call
         return None
     sent = outbox.by_key(conn, str(row.payload["file"]))
     if sent is not None and sent.status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
-        raise Later(1.0, "the invoice's file is still being uploaded")
+        raise Later(0.25, "the invoice's file is still being uploaded")
     failed = sent is not None and sent.status == OutboxStatus.FAILED
     return Call("chat.postMessage", invoice_views.summary(found, draft_post=bool(row.payload.get("draft")),
                                                           file_failed=failed))  # fmt: skip
