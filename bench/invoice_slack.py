@@ -53,7 +53,8 @@ from storage.models import EntryStatus, Invoice, Person, Project, TimeEntry  # n
 from tests.fakeslack import FakeSlack  # noqa: E402
 
 _unique = itertools.count(1)
-WORDS = ("review revise draft call with client about the scope and the budget of the next phase").split(" ")
+PHRASE = "review revise draft call with client about the scope and the budget of the next phase"
+WORDS = PHRASE.split(" ")  # noqa: SIM905
 
 
 def firm_yaml(clients: int) -> str:
