@@ -69,6 +69,9 @@ class Builder:
     def build_next(self) -> bool:
         """Build one waiting run; False when none waits."""
         now = self.clock()
+        with self.db.transaction(read_only=True) as conn:
+            if not invoice_runs.any_waiting(conn, now=now):
+                return False
         with self.db.transaction() as conn:
             run = invoice_runs.claim(conn, now=now, lease_until=now + self.lease)
         if run is None:

@@ -4,7 +4,7 @@ whose claim's lease ran out) with a guarded UPDATE, so each is built by one proc
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, insert, or_, select, update
 
@@ -71,20 +71,18 @@ def add(
     )
 
 
+def _waiting(now: datetime) -> Any:
+    return or_(_R.state == RunState.PENDING, (_R.state == RunState.BUILDING) & (_R.lease_until < now))
+
+
+def any_waiting(conn: Connection, *, now: datetime) -> bool:
+    """Whether a run waits (read-only: a builder's poll takes no write lock when none does)."""
+    return conn.execute(select(_R.id).where(_waiting(now)).limit(1)).first() is not None
+
+
 def claim(conn: Connection, *, now: datetime, lease_until: datetime) -> RunRow | None:
     """The oldest run waiting (or abandoned by a builder that died), now this caller's."""
-    waiting = (
-        conn.execute(
-            select(_R.id)
-            .where(
-                or_(_R.state == RunState.PENDING, (_R.state == RunState.BUILDING) & (_R.lease_until < now))
-            )
-            .order_by(_R.id)
-            .limit(5)
-        )
-        .scalars()
-        .all()
-    )
+    waiting = conn.execute(select(_R.id).where(_waiting(now)).order_by(_R.id).limit(5)).scalars().all()
     for run_id in waiting:
         moved = conn.execute(
             update(_R)
