@@ -29,6 +29,7 @@ from storage.models import InvoiceStatus, RunState
 
 logger = logging.getLogger(__name__)
 ATTEMPTS = 5  # a run failing this often is given up, and its requester told
+BACKOFF = 2.0  # seconds before a failed run is tried again, doubled per attempt
 
 
 class Builder:
@@ -84,9 +85,15 @@ class Builder:
             with self.db.transaction() as conn:
                 if run.attempts >= ATTEMPTS:
                     invoice_runs.finish(conn, run.id, state=RunState.FAILED, outcome=repr(err), now=now)
-                    posts.nothing_to_bill(conn, run, reason="invoice_run_failed", facts={}, now=now)
+                    issued = store.invoice(conn, invoice_runs.invoice_of(conn, run.id) or 0)
+                    if issued is not None and issued.number:  # issued, never printed: say so
+                        reason, facts = "invoice_print_failed", {"number": issued.number}
+                    else:
+                        reason, facts = "invoice_run_failed", {}
+                    posts.nothing_to_bill(conn, run, reason=reason, facts=facts, now=now)
                 else:
-                    invoice_runs.put_back(conn, run.id, outcome=repr(err), now=now)
+                    later = now + timedelta(seconds=BACKOFF * 2 ** (run.attempts - 1))
+                    invoice_runs.put_back(conn, run.id, outcome=repr(err), now=now, until=later)
         return True
 
     def _build(self, run: invoice_runs.RunRow) -> None:

@@ -72,7 +72,9 @@ def add(
 
 
 def _waiting(now: datetime) -> Any:
-    return or_(_R.state == RunState.PENDING, (_R.state == RunState.BUILDING) & (_R.lease_until < now))
+    """Pending (a put-back run once its back-off is over), or claimed by a builder whose lease ran out."""
+    due = or_(_R.lease_until.is_(None), _R.lease_until <= now)
+    return or_((_R.state == RunState.PENDING) & due, (_R.state == RunState.BUILDING) & (_R.lease_until < now))
 
 
 def any_waiting(conn: Connection, *, now: datetime) -> bool:
@@ -86,10 +88,7 @@ def claim(conn: Connection, *, now: datetime, lease_until: datetime) -> RunRow |
     for run_id in waiting:
         moved = conn.execute(
             update(_R)
-            .where(
-                _R.id == run_id,
-                or_(_R.state == RunState.PENDING, (_R.state == RunState.BUILDING) & (_R.lease_until < now)),
-            )
+            .where(_R.id == run_id, _waiting(now))
             .values(
                 state=RunState.BUILDING, lease_until=lease_until, attempts=_R.attempts + 1, updated_at=now
             )
@@ -112,6 +111,10 @@ def open_for(conn: Connection, invoice_id: int) -> bool:
     )
 
 
+def invoice_of(conn: Connection, run_id: int) -> int | None:
+    return conn.scalar(select(_R.invoice_id).where(_R.id == run_id))
+
+
 def built(conn: Connection, run_id: int, invoice_id: int, *, now: datetime) -> None:
     """The invoice is issued: a retry of this run renders it, never builds another."""
     conn.execute(update(_R).where(_R.id == run_id).values(invoice_id=invoice_id, updated_at=now))
@@ -125,11 +128,12 @@ def finish(conn: Connection, run_id: int, *, state: RunState, outcome: str, now:
     )
 
 
-def put_back(conn: Connection, run_id: int, *, outcome: str, now: datetime) -> None:
+def put_back(conn: Connection, run_id: int, *, outcome: str, now: datetime, until: datetime) -> None:
+    """Waiting again, but not before ``until`` (a failed attempt backs off)."""
     conn.execute(
         update(_R)
         .where(_R.id == run_id)
-        .values(state=RunState.PENDING, outcome=outcome[:2000], lease_until=None, updated_at=now)
+        .values(state=RunState.PENDING, outcome=outcome[:2000], lease_until=until, updated_at=now)
     )
 
 

@@ -212,7 +212,12 @@ def nothing(payload: dict[str, Any]) -> dict[str, Any]:
         )
     else:
         why = refusals.refusal(Refused(reason, **(payload.get("facts") or {})))
-        text = f":warning: No invoice for *{client}*, {when}: {why}"
+        head = (
+            f"*{client}*, {when}"
+            if reason == "invoice_print_failed"
+            else f"No invoice for *{client}*, {when}"
+        )
+        text = f":warning: {head}: {why}"
     return message(text, [section(text)], ephemeral=False)
 
 
