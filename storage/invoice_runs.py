@@ -38,37 +38,22 @@ _RUN = (
 )
 
 
-def add(
-    conn: Connection,
-    *,
-    client_id: int,
-    start: date,
-    end: date,
-    grouping: str,
-    draft: bool,
-    requested_by: str,
-    now: datetime,
-    invoice_id: int | None = None,
-) -> int:
-    return int(
-        conn.execute(
-            insert(_R)
-            .values(
-                client_id=client_id,
-                period_start=start,
-                period_end=end,
-                grouping=grouping,
-                draft=draft,
-                requested_by=requested_by,
-                invoice_id=invoice_id,
-                state=RunState.PENDING,
-                attempts=0,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(_R.id)
-        ).scalar_one()
-    )
+class NewRun(NamedTuple):
+    """What a run is asked to build: the client's period, or the invoice it names (a draft to
+    issue, a credit note to print)."""
+
+    client_id: int
+    period_start: date
+    period_end: date
+    grouping: str
+    draft: bool
+    requested_by: str
+    invoice_id: int | None = None
+
+
+def add(conn: Connection, run: NewRun, *, now: datetime) -> int:
+    values = {**run._asdict(), "state": RunState.PENDING, "attempts": 0, "created_at": now, "updated_at": now}
+    return int(conn.execute(insert(_R).values(**values).returning(_R.id)).scalar_one())
 
 
 def _waiting(now: datetime) -> Any:

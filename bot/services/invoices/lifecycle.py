@@ -77,9 +77,7 @@ def void(conn: Connection, invoice_id: int, *, actor: str, reason: str, now: dat
     if firm.credit_notes and invoice.status == S.SENT:
         credit_id, credit_number = _credit_note(conn, invoice, firm, actor=actor, now=now)
         # Printed and posted like an invoice, by the builder, after this commits.
-        runs.queue(conn, client_id=invoice.client_id, first=invoice.period_start, last=invoice.period_end,
-                   grouping=invoice.grouping, draft=False, requested_by=actor, now=now,
-                   invoice_id=credit_id)  # fmt: skip
+        runs.queue_for(conn, invoice, actor, credit_id, now=now)
     posts.redraw(conn, invoice_id, now=now)
     return Voided(_reread(conn, invoice_id), released, credit_id, credit_number)
 

@@ -19,6 +19,8 @@ from bot.services.invoices.issue import check_period, find_client, may_invoice
 from storage import invoice_runs
 from storage import invoices as store
 from storage.db import on_commit
+from storage.invoice_runs import NewRun
+from storage.invoices import InvoiceRow
 from storage.models import InvoiceStatus
 
 _WAKERS: weakref.WeakKeyDictionary[Engine, list[Callable[[], None]]] = weakref.WeakKeyDictionary()
@@ -45,33 +47,19 @@ def _wake(engine: Engine) -> None:
         wake()
 
 
-def queue(
-    conn: Connection,
-    *,
-    client_id: int,
-    first: date,
-    last: date,
-    grouping: str,
-    draft: bool,
-    requested_by: str,
-    now: datetime,
-    invoice_id: int | None = None,
-) -> int:
+def queue(conn: Connection, run: NewRun, *, now: datetime) -> int:
     """A run for the builder, woken once this transaction commits."""
-    run_id = invoice_runs.add(
-        conn,
-        client_id=client_id,
-        start=first,
-        end=last,
-        grouping=grouping,
-        draft=draft,
-        requested_by=requested_by,
-        now=now,
-        invoice_id=invoice_id,
-    )
+    run_id = invoice_runs.add(conn, run, now=now)
     engine = conn.engine
     on_commit(conn, lambda: _wake(engine))
     return run_id
+
+
+def queue_for(conn: Connection, invoice: InvoiceRow, actor: str, invoice_id: int, *, now: datetime) -> int:
+    """A run to build ``invoice_id`` (a draft to issue, a credit note to print) for the
+    client and period of ``invoice``."""
+    spec = NewRun(invoice.client_id, invoice.period_start, invoice.period_end, invoice.grouping, False, actor)
+    return queue(conn, spec._replace(invoice_id=invoice_id), now=now)
 
 
 @dataclass(frozen=True)
@@ -101,16 +89,7 @@ def request(
     found = store.client(conn, client if isinstance(client, int) else find_client(conn, client))
     if found is None:
         raise Refused("no_such_client")
-    queue(
-        conn,
-        client_id=found.id,
-        first=first,
-        last=last,
-        grouping=grouping,
-        draft=draft,
-        requested_by=actor,
-        now=now,
-    )
+    queue(conn, NewRun(found.id, first, last, grouping, draft, actor), now=now)
     return InvoiceQueued(found.name, first, last, draft, None if draft else found.billing_channel)
 
 
@@ -135,15 +114,5 @@ def issue_draft(conn: Connection, actor: str, invoice_id: int, *, now: datetime)
     assert client is not None  # a foreign key
     if invoice_runs.open_for(conn, invoice_id):  # a double click: the first run issues it
         return InvoiceQueued(client.name, draft.period_start, draft.period_end, False, client.billing_channel)
-    queue(
-        conn,
-        client_id=draft.client_id,
-        first=draft.period_start,
-        last=draft.period_end,
-        grouping=draft.grouping,
-        draft=False,
-        requested_by=actor,
-        now=now,
-        invoice_id=invoice_id,
-    )
+    queue_for(conn, draft, actor, invoice_id, now=now)
     return InvoiceQueued(client.name, draft.period_start, draft.period_end, False, client.billing_channel)
