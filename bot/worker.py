@@ -41,6 +41,7 @@ CONSUMER_GATHER = 0.1
 CONSUMER_GATHER_BUSY = 0.25
 BUSY = 100
 PROFILE_SWEEP = 300.0
+PROFILE_GRACE = 60.0  # seconds a newcomer's own after-ack lookup has before the sweep reads them
 
 
 class Worker:
@@ -149,8 +150,10 @@ class Worker:
                 return
 
     def sweep_profiles(self, *, limit: int = 50) -> int:
+        # Someone registered a moment ago has their after-ack lookup in flight: not theirs.
+        before = self.clock() - timedelta(seconds=PROFILE_GRACE)
         with self.db.transaction(read_only=True) as conn:
-            waiting = people.unsynced(conn, limit=limit)
+            waiting = people.unsynced(conn, limit=limit, before=before)
         done = 0
         for slack_id in waiting:
             if self._stop.is_set():

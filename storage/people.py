@@ -147,9 +147,10 @@ def register(conn: Connection, *, slack_id: str, name: str, timezone: str, now: 
     return found
 
 
-def unsynced(conn: Connection, *, limit: int = 100) -> list[str]:
-    """Slack ids of people whose profile was never read from Slack."""
-    return list(conn.execute(_UNSYNCED.limit(limit)).scalars())
+def unsynced(conn: Connection, *, limit: int = 100, before: datetime | None = None) -> list[str]:
+    """Slack ids of people whose profile was never read from Slack (registered before ``before``)."""
+    statement = _UNSYNCED if before is None else _UNSYNCED.where(Person.created_at <= before)
+    return list(conn.execute(statement.limit(limit)).scalars())
 
 
 def set_profile(

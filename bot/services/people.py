@@ -64,9 +64,9 @@ def refresh_profile(conn: Connection, slack_id: str, profile: SlackProfile | Non
     return True
 
 
-def unsynced(conn: Connection, *, limit: int = 100) -> list[str]:
-    """Slack ids of people whose profile is still to be read."""
-    return people.unsynced(conn, limit=limit)
+def unsynced(conn: Connection, *, limit: int = 100, before: datetime | None = None) -> list[str]:
+    """Slack ids of people whose profile is still to be read (registered before ``before``)."""
+    return people.unsynced(conn, limit=limit, before=before)
 
 
 @dataclass(frozen=True)
