@@ -92,10 +92,16 @@ def _serve_http(
 ) -> int:
     import uvicorn
 
+    from bot.share_web import share_routes
     from bot.web import create_web_app
 
     web = create_web_app(
-        app, db.engine, signing_secret=signing_secret, dispatch_threads=threads, **serving(db, deps)
+        app,
+        db.engine,
+        signing_secret=signing_secret,
+        dispatch_threads=threads,
+        routes=share_routes(db),
+        **serving(db, deps),
     )
     # Requests are short CPU bursts on worker threads; a shorter GIL switch interval than
     # the default 5 ms keeps one request from holding up the others (see bench/).

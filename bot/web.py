@@ -1,4 +1,4 @@
-"""The HTTP front door: Bolt's endpoint, and /healthz.
+"""The HTTP front door: Bolt's endpoint, /healthz, and the routes handed in (share links).
 
 Bolt's stock Starlette adapter calls the blocking ``App.dispatch`` on the event loop for every
 request, so one request that waits (on Slack, on a database server) holds up all the others.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -170,11 +170,13 @@ def create_web_app(
     inline: Callable[[str], bool] | None = None,
     on_loop: Callable[[asyncio.AbstractEventLoop], None] | None = None,
     group: GroupCommit | None = None,
+    routes: Sequence[Route] = (),
 ) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     """``inline(body)`` is True for a request that can be answered without waiting on I/O;
     ``on_loop`` is handed the serving event loop at start-up; requests that ``group``
     accepts (all of them answered inline) share a transaction with those that arrive with
-    them (group commit: one COMMIT for a burst, bench/track_compare.py). A request not
+    them (group commit: one COMMIT for a burst, bench/track_compare.py); ``routes`` are served
+    beside ``/healthz`` (the share links' pages, bot.share_web). A request not
     signed with ``signing_secret`` gets 401 before its body is parsed (bot.signing), a signed
     body that is not Slack's shape 400, a body over ``MAX_BODY`` 413 before it is read whole.
 
@@ -199,7 +201,7 @@ def create_web_app(
 
     site = Starlette(
         lifespan=lifespan,
-        routes=[Route("/healthz", healthz, methods=["GET"])],
+        routes=[Route("/healthz", healthz, methods=["GET"]), *routes],
     )
 
     batcher = _Batcher(app, group) if group is not None else None

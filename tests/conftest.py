@@ -260,8 +260,11 @@ def running_app(
     )
     deps = Deps(db=db, secret=SIGNING_SECRET, clock=clock)
     app = create_app(settings, deps)
+    from bot.share_web import share_routes
+
+    routes = share_routes(db, clock=clock)
     url, server, thread = start_server(
-        app, create_web_app(app, engine, signing_secret=SIGNING_SECRET, **serving(db, deps))
+        app, create_web_app(app, engine, signing_secret=SIGNING_SECRET, routes=routes, **serving(db, deps))
     )
     # The outbox sender, as serve runs it (no scheduler: tests run jobs themselves), retrying
     # fast: the fake Slack answers at once.

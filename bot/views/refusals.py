@@ -39,6 +39,9 @@ _TEXT = {
     "invoice_not_payable": "Invoice {number} is {status}; only an issued or sent invoice is marked paid.",
     "invoice_not_voidable": "Invoice {number} is {status}; only an issued or sent invoice can be voided.",
     "void_reason_needed": "Say why the invoice is voided; the reason is kept with it.",
+    "sharing_for_partners": "Only partners and admins can share a client's hours; nothing was changed.",
+    "no_such_link": "There is no such share link.",
+    "link_already_revoked": "That link ({hint}…) was revoked already.",
     "invoice_print_failed": "Invoice {number} was issued (its time is billed) but its PDF could not be made "
     "after several tries; an admin can find why in the log (a firm's own template?), then void it to bill "
     "the time again.",

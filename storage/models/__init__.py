@@ -30,6 +30,7 @@ from storage.models.org import (
 )
 from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.replays import SeenRequest
+from storage.models.sharing import ShareLink
 from storage.models.time import (
     ClosedPeriod,
     EntryDecision,
@@ -72,6 +73,7 @@ __all__ = [
     "Role",
     "RunningTimer",
     "SeenRequest",
+    "ShareLink",
     "Submission",
     "SubmissionStatus",
     "Task",

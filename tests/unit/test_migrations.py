@@ -101,3 +101,18 @@ def test_set_based_entry_guards_still_refuse_closed_months_and_downgrade(empty_d
     upgrade(engine)
     assert not pending(engine)
     engine.dispose()
+
+
+def test_share_links_migration_downgrades_and_upgrades_again(empty_database_url: str) -> None:
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    engine = make_engine(empty_database_url)
+    upgrade(engine)
+    assert "share_links" in inspect(engine).get_table_names()
+    command.downgrade(alembic_config(engine), "0018")
+    assert "share_links" not in inspect(engine).get_table_names()
+    upgrade(engine)
+    assert {c["name"] for c in inspect(engine).get_columns("share_links")} >= {"token_hash", "hint", "opens"}
+    engine.dispose()
