@@ -45,6 +45,7 @@ class Deps:
     # Seals modal private_metadata (bot.metadata): the signing secret, or the bot token.
     secret: str
     clock: Callable[[], datetime] = field(default=utcnow)
+    base_url: str | None = None  # PUNCHCARD_BASE_URL: where share links point
     executor: Executor = field(default_factory=_pool)
     _pending: dict[str, _Cancellable | None] = field(default_factory=dict)
     _pending_lock: threading.Lock = field(default_factory=threading.Lock)

@@ -69,11 +69,21 @@ INVOICE_ISSUE = "invoice_issue"  # a draft's
 INVOICE_DISCARD = "invoice_discard"  # a draft's
 VOID_MODAL = "invoice_void_modal"  # callback_id; private_metadata sealed {"u": clicker, "i": invoice}
 VOID_REASON_BLOCK, VOID_REASON_INPUT = "void_reason", "void_reason_text"
-# /track clients: a client's Invoice button (value: the client id) opens the invoice modal;
-# ":previous" / ":next" page buttons (value: the page number).
-CLIENT_INVOICE = "client_invoice"
+# /track clients: ":previous" / ":next" page buttons (value: the page number); a client's
+# menu (CLIENT_MENU, below) opens the invoice modal.
 CLIENTS_PAGE = "clients_page"
 INVOICE_MODAL = "invoice_modal"  # callback_id; private_metadata sealed {"u": clicker, "c": client}
 INVOICE_FROM_BLOCK, INVOICE_FROM_INPUT = "invoice_from", "invoice_from_pick"
 INVOICE_TO_BLOCK, INVOICE_TO_INPUT = "invoice_to", "invoice_to_pick"
 INVOICE_OPTIONS_BLOCK, INVOICE_OPTIONS_INPUT = "invoice_options", "invoice_options_check"
+
+# /track clients: each client's menu (overflow; values "invoice:<client id>",
+# "share:<client id>", "links:<client id>"); the new share link modal; the links modal's
+# Revoke buttons (value: the link id).
+CLIENT_MENU = "client_menu"
+SHARE_MODAL = "share_modal"  # callback_id; private_metadata sealed {"u": clicker, "c": client}
+SHARE_PROJECT_BLOCK, SHARE_PROJECT_INPUT = "share_project", "share_project_select"
+SHARE_EXPIRES_BLOCK, SHARE_EXPIRES_INPUT = "share_expires", "share_expires_pick"
+SHARE_OPTIONS_BLOCK, SHARE_OPTIONS_INPUT = "share_options", "share_options_check"
+SHARE_LINKS_MODAL = "share_links_modal"  # callback_id; private_metadata sealed {"u": clicker, "c": client}
+SHARE_REVOKE = "share_revoke"

@@ -51,7 +51,7 @@ def worker(settings: Settings, db: Database, *, scheduler: bool) -> Worker:
 def serve(settings: Settings, *, host: str, port: int, socket: bool, threads: int = DISPATCH_THREADS) -> int:
     settings.require_slack(socket=socket)
     db = open_db(settings)
-    deps = Deps(db=db, secret=settings.signing_secret or settings.bot_token or "")
+    deps = Deps(db=db, secret=settings.signing_secret or settings.bot_token or "", base_url=settings.base_url)
     app = _build(settings, deps)
     connected = _connect_socket(app, settings) if socket else None
     background = worker(settings, db, scheduler=settings.scheduler)

@@ -234,3 +234,13 @@ def project_of_client(conn: Connection, client_id: int, code: str) -> int | None
             Project.client_id == client_id, func.lower(Project.code) == code.strip().lower()
         )
     )
+
+
+def projects_of(conn: Connection, client_id: int) -> list[tuple[int, str, str]]:
+    """The client's open projects: (id, code, name), by code."""
+    rows = conn.execute(
+        select(Project.id, Project.code, Project.name)
+        .where(Project.client_id == client_id, Project.active)
+        .order_by(Project.code)
+    )
+    return [(r[0], r[1], r[2]) for r in rows]

@@ -258,7 +258,7 @@ def running_app(
             "SLACK_API_URL": fake_slack.url,
         }
     )
-    deps = Deps(db=db, secret=SIGNING_SECRET, clock=clock)
+    deps = Deps(db=db, secret=SIGNING_SECRET, clock=clock, base_url="https://punchcard.example.com")
     app = create_app(settings, deps)
     from bot.share_web import share_routes
 

@@ -8,6 +8,7 @@ from bot.context import Deps
 from bot.listeners import (
     actions,
     approvals,
+    clients,
     commands,
     events,
     forgotten,
@@ -34,5 +35,6 @@ def register_listeners(app: App, deps: Deps) -> None:
     forgotten.register(app, deps)
     missing_hours.register(app, deps)
     invoices.register(app, deps)
+    clients.register(app, deps)
     shortcuts.register(app, deps)
     events.register(app, deps)

@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 
 from bot import dates, invoice_words, parsing
 from bot.context import Deps
+from bot.listeners.clients import send_clients
 from bot.listeners.forms import open_form
-from bot.listeners.invoices import send_clients
 from bot.notify import home_changed
 from bot.profiles import refresh_person
 from bot.services import people, track

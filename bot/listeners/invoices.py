@@ -10,7 +10,6 @@ summary redrawn, a credit note posted) is queued in the outbox in the change's t
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -18,19 +17,16 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import ids, invoice_words, metadata
+from bot import ids, metadata
 from bot.context import Deps
 from bot.errors import Refused
 from bot.listeners.approvals import refuse
 from bot.notify import open_view
-from bot.services.clock import local_date
-from bot.services.invoices import lifecycle, overview, runs
+from bot.services.invoices import lifecycle, runs
 from bot.shapes import whole_number
-from bot.slack import respond
 from bot.views import invoices as views
 from bot.views import refusals
 from bot.views.entry_modal import done_modal
-from storage import people
 
 logger = logging.getLogger(__name__)
 SORRY = "Something went wrong on our side; nothing was changed."
@@ -80,7 +76,7 @@ def register(app: App, deps: Deps) -> None:
             )
             return
         try:
-            data = _unseal(deps, body, view)
+            data = unseal(deps, body, view)
             with deps.db.transaction() as conn:
                 voided = lifecycle.void(
                     conn, int(data["i"]), actor=body["user"]["id"], reason=reason, now=deps.clock()
@@ -88,66 +84,10 @@ def register(app: App, deps: Deps) -> None:
         except Exception as err:
             ack(
                 response_action="update",
-                view=done_modal("Not voided", f":warning: {_explain(err, 'voiding')}"),
+                view=done_modal("Not voided", f":warning: {explain(err, 'voiding')}"),
             )
             return
         ack(response_action="update", view=done_modal("Voided", views.voided(voided)))
-
-    @app.action(ids.CLIENT_INVOICE)
-    def client_invoice(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        client_id = whole_number(action.get("value"))
-        if client_id is not None:
-            deps.background(lambda: _open_invoice(deps, client, body, client_id))
-
-    @app.view(ids.INVOICE_MODAL)
-    def invoice_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = view["state"]["values"]
-        first = _picked(values, ids.INVOICE_FROM_BLOCK, ids.INVOICE_FROM_INPUT)
-        last = _picked(values, ids.INVOICE_TO_BLOCK, ids.INVOICE_TO_INPUT)
-        if first is None or last is None or last < first:
-            block = ids.INVOICE_FROM_BLOCK if first is None else ids.INVOICE_TO_BLOCK
-            ack(response_action="errors", errors={block: views.PERIOD_ERROR})
-            return
-        options = values.get(ids.INVOICE_OPTIONS_BLOCK, {}).get(ids.INVOICE_OPTIONS_INPUT) or {}
-        draft = any(o.get("value") == "draft" for o in options.get("selected_options") or [])
-        try:
-            data = _unseal(deps, body, view)
-            with deps.db.transaction() as conn:
-                queued = runs.request(
-                    conn,
-                    body["user"]["id"],
-                    client=int(data["c"]),
-                    first=first,
-                    last=last,
-                    draft=draft,
-                    now=deps.clock(),
-                )
-        except Exception as err:
-            ack(
-                response_action="update",
-                view=done_modal("No invoice", f":warning: {_explain(err, 'invoicing')}"),
-            )
-            return
-        ack(response_action="update", view=done_modal("Invoice", views.queued(queued)["text"]))
-
-    @app.action(re.compile(f"^{ids.CLIENTS_PAGE}:"))
-    def clients_page(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        page, url = whole_number(action.get("value"), high=10_000), body.get("response_url")
-        if page is not None and url:
-            deps.background(lambda: send_clients(deps, url, body["user"]["id"], page, replace=True))
-
-
-def send_clients(deps: Deps, response_url: str, user_id: str, page: int, *, replace: bool = False) -> None:
-    """``/track clients``, gathered after the ack and answered through the response URL."""
-    try:
-        with deps.db.transaction(read_only=True) as conn:
-            message = views.clients(overview.overview(conn, user_id, page=page))
-    except Exception as err:
-        message = views.refused(_explain(err, "gathering the clients"))
-        replace = False
-    respond(response_url, message, replace_original=replace)
 
 
 def _act(deps: Deps, client: WebClient, body: dict[str, Any], change: Callable[[Any, str], object]) -> None:
@@ -155,7 +95,7 @@ def _act(deps: Deps, client: WebClient, body: dict[str, Any], change: Callable[[
         with deps.db.transaction() as conn:
             change(conn, body["user"]["id"])
     except Exception as err:
-        refuse(client, body, _explain(err, "an invoice button"))
+        refuse(client, body, explain(err, "an invoice button"))
 
 
 def _open_void(deps: Deps, client: WebClient, body: dict[str, Any], invoice_id: int) -> None:
@@ -164,7 +104,7 @@ def _open_void(deps: Deps, client: WebClient, body: dict[str, Any], invoice_id: 
         with deps.db.transaction(read_only=True) as conn:
             found = lifecycle.void_form(conn, invoice_id, actor=user_id)
     except Exception as err:
-        refuse(client, body, _explain(err, "opening the void form"))
+        refuse(client, body, explain(err, "opening the void form"))
         return
     open_view(
         client,
@@ -173,29 +113,14 @@ def _open_void(deps: Deps, client: WebClient, body: dict[str, Any], invoice_id: 
     )
 
 
-def _open_invoice(deps: Deps, client: WebClient, body: dict[str, Any], client_id: int) -> None:
-    user_id = body["user"]["id"]
-    try:
-        with deps.db.transaction(read_only=True) as conn:
-            name = runs.client_form(conn, user_id, client_id)
-            person = people.person(conn, user_id)
-    except Exception as err:
-        refuse(client, body, _explain(err, "opening the invoice form"))
-        return
-    today = local_date(deps.clock(), person.timezone if person else "UTC")
-    first, last = invoice_words.last_month(today)
-    sealed = metadata.seal({"u": user_id, "c": client_id}, deps.secret)
-    open_view(client, body["trigger_id"], views.invoice_modal(name, first, last, sealed))
-
-
-def _unseal(deps: Deps, body: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
+def unseal(deps: Deps, body: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
     data = metadata.unseal(view.get("private_metadata") or "", deps.secret)
     if data.get("u") != body["user"]["id"]:
         raise Refused("form_of_someone_else")
     return data
 
 
-def _picked(values: dict[str, Any], block: str, action: str) -> date | None:
+def picked(values: dict[str, Any], block: str, action: str) -> date | None:
     chosen = (values.get(block, {}).get(action) or {}).get("selected_date")
     try:
         return date.fromisoformat(chosen) if isinstance(chosen, str) else None
@@ -203,7 +128,7 @@ def _picked(values: dict[str, Any], block: str, action: str) -> date | None:
         return None
 
 
-def _explain(err: Exception, doing: str) -> str:
+def explain(err: Exception, doing: str) -> str:
     if refusals.meant_for_people(err):
         return refusals.explain(err)
     logger.exception("%s failed", doing, exc_info=err)

@@ -36,6 +36,11 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 CLI = "cli"  # the actor of links made or revoked from the command line
 
 
+def url(base: str | None, token: str) -> str:
+    """The link a client opens: ``PUNCHCARD_BASE_URL/r/<token>`` (the path alone without one)."""
+    return f"{(base or '').rstrip('/')}/r/{token}"
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
@@ -68,24 +73,45 @@ class Created:
     link: LinkRow
 
 
+@dataclass(frozen=True)
+class Form:
+    """What the new-link modal offers: the client, and its projects (id, code, name)."""
+
+    client_id: int
+    client: str
+    projects: list[tuple[int, str, str]]
+
+
+def form(conn: Connection, actor: str, client_id: int) -> Form:
+    may_share(conn, actor)
+    found = invoice_store.client(conn, client_id)
+    if found is None:
+        raise Refused("no_such_client")
+    return Form(client_id, found.name, sharing.projects_of(conn, client_id))
+
+
 def create(
     conn: Connection,
     actor: str,
     *,
     client: str | int,
-    project: str | None = None,
+    project: str | int | None = None,
     expires: date | None = None,
     descriptions: bool = False,
     now: datetime,
 ) -> Created:
-    """A new link to the client's hours (one project's, given its code)."""
+    """A new link to the client's hours (one project's, given its code or id)."""
     may_share(conn, actor)
     client_id = client if isinstance(client, int) else find_client(conn, client)
     found = invoice_store.client(conn, client_id)
     if found is None:
         raise Refused("no_such_client")
     project_id = None
-    if project:
+    if isinstance(project, int):
+        if all(p[0] != project for p in sharing.projects_of(conn, client_id)):
+            raise UserError(f"That project is not one of {found.name}'s.")
+        project_id = project
+    elif project:
         project_id = sharing.project_of_client(conn, client_id, project)
         if project_id is None:
             raise UserError(f"{found.name} has no project with the code {project!r}.")

@@ -15,7 +15,6 @@ from babel.numbers import format_currency, format_decimal
 from bot import ids
 from bot.errors import Refused
 from bot.services.invoices.lifecycle import Voided
-from bot.services.invoices.overview import ClientLine, ClientsPage
 from bot.services.invoices.posts import Summary
 from bot.services.invoices.runs import InvoiceQueued
 from bot.views import refusals
@@ -258,122 +257,6 @@ def void_modal(s: Summary, sealed: str) -> View:
                     "action_id": ids.VOID_REASON_INPUT,
                     "multiline": True,
                     "max_length": 2000,
-                },
-            },
-        ],
-    }
-
-
-def clients(page: ClientsPage) -> dict[str, Any]:
-    """``/track clients``: unbilled approved time and its value, time awaiting approval and
-    the last invoice, per client, with an **Invoice** button each; a page at a time."""
-    owed = ", ".join(money(v, c, page.locale) for c, v in sorted(page.unbilled_value.items())) or "nothing"
-    blocks: list[Block] = [header("Clients"), context(f"{page.clients} clients · approved, unbilled: {owed}")]
-    blocks += [_client_block(line, page.locale) for line in page.lines]
-    if not page.lines:
-        blocks.append(section("No clients yet: import them with `punchcard import`."))
-    nav = []
-    if page.page > 1:
-        nav.append(
-            {
-                "type": "button",
-                "text": {"type": "plain_text", "text": "Previous"},
-                "action_id": f"{ids.CLIENTS_PAGE}:previous",
-                "value": str(page.page - 1),
-            }
-        )
-    if page.page < page.pages:
-        nav.append(
-            {
-                "type": "button",
-                "text": {"type": "plain_text", "text": "Next"},
-                "action_id": f"{ids.CLIENTS_PAGE}:next",
-                "value": str(page.page + 1),
-            }
-        )
-    if nav:
-        blocks.append(context(f"Page {page.page} of {page.pages}"))
-        blocks.append({"type": "actions", "block_id": "clients_pages", "elements": nav})
-    return message(f"Clients: approved, unbilled {owed}", blocks)
-
-
-def _client_block(line: ClientLine, locale: str) -> Block:
-    value = money(line.unbilled_value, line.currency, locale)
-    text = f"*{escape(line.name)}*\nUnbilled: *{hours(line.unbilled_hours, locale)} h* · *{value}*"
-    if line.unpriced:
-        text += f" ({line.unpriced} entries without a rate)"
-    text += f" · awaiting approval: {hours(line.awaiting_hours, locale)} h"
-    last = line.last
-    if last is not None:
-        issued = format_date(last.issue_date, "medium", locale=locale) if last.issue_date else "?"
-        text += (
-            f"\nLast invoice: {last.number}, {issued}, {money(last.total, last.currency, locale)}, "
-            f"{_STATUS.get(last.status, last.status).lower()}"
-        )
-    else:
-        text += "\nNo invoice yet"
-    return {
-        **section(text),
-        "block_id": f"client:{line.client_id}",
-        "accessory": {
-            "type": "button",
-            "text": {"type": "plain_text", "text": "Invoice…"},
-            "action_id": ids.CLIENT_INVOICE,
-            "value": str(line.client_id),
-        },
-    }
-
-
-def invoice_modal(client: str, first: date, last: date, sealed: str) -> View:
-    """The **Invoice** button's modal: the period (last month to begin with) and a draft first."""
-    return {
-        "type": "modal",
-        "callback_id": ids.INVOICE_MODAL,
-        "private_metadata": sealed,
-        "title": {"type": "plain_text", "text": "Invoice"},
-        "submit": {"type": "plain_text", "text": "Build invoice"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            section(
-                f"Invoice *{escape(truncate(client, 200))}* for its approved, unbilled time of the period."
-            ),
-            {
-                "type": "input",
-                "block_id": ids.INVOICE_FROM_BLOCK,
-                "label": {"type": "plain_text", "text": "From"},
-                "element": {
-                    "type": "datepicker",
-                    "action_id": ids.INVOICE_FROM_INPUT,
-                    "initial_date": first.isoformat(),
-                },
-            },
-            {
-                "type": "input",
-                "block_id": ids.INVOICE_TO_BLOCK,
-                "label": {"type": "plain_text", "text": "To"},
-                "element": {
-                    "type": "datepicker",
-                    "action_id": ids.INVOICE_TO_INPUT,
-                    "initial_date": last.isoformat(),
-                },
-            },
-            {
-                "type": "input",
-                "block_id": ids.INVOICE_OPTIONS_BLOCK,
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Options"},
-                "element": {
-                    "type": "checkboxes",
-                    "action_id": ids.INVOICE_OPTIONS_INPUT,
-                    "options": [
-                        {
-                            "text": {
-                                "type": "plain_text",
-                                "text": "Draft first (only you see it; nothing billed)",
-                            },
-                            "value": "draft",
-                        }
-                    ],
                 },
             },
         ],

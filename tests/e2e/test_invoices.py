@@ -22,7 +22,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.invoicing import Builder
-from bot.views import invoices as views
 from storage.models import EntryStatus, Invoice, InvoiceLine, OutboxMessage, TimeEntry
 from tests.conftest import RunningApp, import_firm, interact, session_scope
 from tests.fakeslack import Call
@@ -301,21 +300,6 @@ def test_a_retainer_month_with_overage_and_a_due_milestone_come_out_to_the_cent(
     assert "Launch" not in text.split("Timesheet")[0]  # due in January: not on this invoice
 
 
-def test_clients_shows_unbilled_time_awaiting_approval_and_the_last_invoice(app: RunningApp) -> None:
-    november(app)
-    app.say("clients", user_id="U0PARTNER")
-    first = app.fake.wait_for("response_url")[0].params
-    text = dumped(first["blocks"])
-    assert "Acme Corp" in text and "7.20 h" in text and "$2,025.00" in text and "No invoice yet" in text
-    assert text.index("Acme Corp") < text.index("Globex")  # most to bill first
-    assert first["response_type"] == "ephemeral"
-    app.say("invoice Acme last month", user_id="U0PARTNER")
-    app.fake.wait_for("files.completeUploadExternal", timeout=60)
-    app.say("clients", user_id="U0PARTNER")
-    second = dumped(app.fake.wait_for("response_url", count=2)[1].params["blocks"])
-    assert "Last invoice: INV-2026-0001" in second and "0.00 h" in second
-
-
 def test_two_builders_racing_bill_each_entry_once_and_leave_no_gap_in_the_numbers(app: RunningApp) -> None:
     ids = november(app) + [approved(app.db, "RET", date(2026, 11, 2), "4", description="Patching")]
     other = Builder(app.db)  # a second process's builder, on the same database
@@ -364,32 +348,3 @@ def test_the_invoice_grammar_says_what_is_wrong_and_the_right_form(app: RunningA
                                                                                   user_id="U0PARTNER")  # fmt: skip
     assert re.search(r"`by weekly` is not a grouping", app.say("invoice Acme by weekly", user_id="U0PARTNER"))
     assert not app.fake.calls_to("files.getUploadURLExternal")
-
-
-def test_the_clients_invoice_button_opens_a_period_form_that_builds_the_invoice(app: RunningApp) -> None:
-    november(app)
-    app.say("clients", user_id="U0PARTNER")
-    page = app.fake.wait_for("response_url")[0].params
-    client_id = next(b["accessory"]["value"] for b in page["blocks"] if "Acme Corp" in str(b.get("text")))
-    click(app, MEMBER, "client_invoice", client_id, channel="DU0MEMBER")
-    assert "Only partners and admins" in app.fake.wait_for("chat.postEphemeral")[0].params["text"]
-    click(app, PARTNER, "client_invoice", client_id, channel="DU0PARTNER")
-    modal = app.fake.wait_for("views.open")[0].params["view"]
-    assert [b["element"].get("initial_date") for b in modal["blocks"] if b["type"] == "input"][:2] == [
-        "2026-11-01", "2026-11-30"]  # last month, in the clicker's timezone  # fmt: skip
-
-    def submit(first: str, last: str) -> dict[str, Any]:
-        values = {
-            "invoice_from": {"invoice_from_pick": {"type": "datepicker", "selected_date": first}},
-            "invoice_to": {"invoice_to_pick": {"type": "datepicker", "selected_date": last}},
-            "invoice_options": {"invoice_options_check": {"type": "checkboxes", "selected_options": []}},
-        }
-        view = {**modal, "id": "VINV", "state": {"values": values}}
-        status, answer = interact(app, {"type": "view_submission", "user": PARTNER, "view": view})
-        assert status == 200
-        return answer
-
-    assert submit("2026-11-30", "2026-11-01")["errors"] == {"invoice_to": views.PERIOD_ERROR}
-    assert "Building the invoice for *Acme Corp*" in dumped(submit("2026-11-01", "2026-11-30"))
-    shared, summary = posted_in(app, "C0BILLING", 2)
-    assert shared["files"][0]["name"] == "INV-2026-0001.pdf" and statuses(app) == ["billed"] * 4

@@ -94,7 +94,8 @@ PAYLOADS: list[dict[str, Any]] = [
     },  # fmt: skip
     click("invoice_void", DM, value="1"),
     click("invoice_mark_paid", DM, value="1"),
-    click("client_invoice", DM, value="1"),
+    click("client_menu", DM, type="overflow", selected_option={**OPTION, "value": "share:1"}),
+    click("share_revoke", {"view": {"id": "VLINKS", "type": "modal", "hash": "h1"}}, value="1"),
     click("clients_page:next", {**DM, "response_url": RESPONSE_URL}, value="2"),
     {
         "type": "view_submission",
@@ -117,6 +118,26 @@ PAYLOADS: list[dict[str, Any]] = [
                 "invoice_to": {"invoice_to_pick": {"type": "datepicker", "selected_date": "2026-11-30"}},
                 "invoice_options": {
                     "invoice_options_check": {"type": "checkboxes", "selected_options": [OPTION]}
+                },
+            },
+            {"c": 1, "u": "U0MEMBER"},
+        ),
+    },
+    {
+        "type": "view_submission",
+        "user": MEMBER,
+        "trigger_id": "t.1",
+        "view": modal(
+            "share_modal",
+            {
+                "share_project": {
+                    "share_project_select": {"type": "static_select", "selected_option": OPTION}
+                },
+                "share_expires": {
+                    "share_expires_pick": {"type": "datepicker", "selected_date": "2026-12-31"}
+                },
+                "share_options": {
+                    "share_options_check": {"type": "checkboxes", "selected_options": [OPTION]}
                 },
             },
             {"c": 1, "u": "U0MEMBER"},

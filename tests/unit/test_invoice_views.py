@@ -13,6 +13,7 @@ from bot.services.invoices.lifecycle import Voided
 from bot.services.invoices.overview import PAGE, ClientLine, ClientsPage
 from bot.services.invoices.posts import Summary
 from bot.services.invoices.runs import InvoiceQueued
+from bot.views import clients as client_views
 from bot.views import invoices as views
 from storage.client_overview import LastInvoice
 from storage.invoices import InvoiceRow
@@ -83,7 +84,7 @@ def test_answers_fit_with_long_names() -> None:
 
 def test_the_void_and_invoice_modals_fit() -> None:
     check_modal(views.void_modal(summary(), "m" * 2000))
-    check_modal(views.invoice_modal(LONG, date(2026, 11, 1), date(2026, 11, 30), "m" * 2000))
+    check_modal(client_views.invoice_modal(LONG, date(2026, 11, 1), date(2026, 11, 30), "m" * 2000))
 
 
 def test_a_void_outcome_names_the_credit_note() -> None:
@@ -104,7 +105,7 @@ def clients_page(page: int, count: int = 250) -> ClientsPage:
 
 @pytest.mark.parametrize("page", [1, 7, 13])
 def test_clients_pages_through_hundreds_of_clients_within_limits(page: int) -> None:
-    message = views.clients(clients_page(page))
+    message = client_views.clients(clients_page(page))
     check_message(message)
     assert f"Page {page} of 13" in str(message["blocks"])
     nav = [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
@@ -113,6 +114,27 @@ def test_clients_pages_through_hundreds_of_clients_within_limits(page: int) -> N
 
 
 def test_no_clients_yet_says_how_to_add_them() -> None:
-    message = views.clients(ClientsPage([], 1, 1, 0, "en_US", {}))
+    message = client_views.clients(ClientsPage([], 1, 1, 0, "en_US", {}))
     check_message(message)
     assert "punchcard import" in str(message["blocks"])
+
+
+def test_the_share_modals_fit_with_many_projects_and_links() -> None:
+    from bot.services import sharing
+    from storage.sharing import LinkRow
+
+    form = sharing.Form(1, LONG, [(i, f"P-{i:04d}", "Project " + LONG[:200]) for i in range(250)])
+    check_modal(client_views.share_modal(form, "m" * 2000))
+    made = datetime(2026, 12, 1, tzinfo=UTC)
+    links = [
+        LinkRow(i, f"ab{i:04d}", 1, LONG, None if i % 2 else i, f"P-{i:04d}" if i % 2 == 0 else None, i % 3 == 0,
+                date(2026, 12, 31) if i % 4 else None, "U0PARTNER" if i % 5 else "cli", made,
+                made if i % 7 == 0 else None, made if i % 3 else None, i)
+        for i in range(120)
+    ]  # fmt: skip
+    view = client_views.links_modal(LONG, links, date(2026, 12, 7), "m" * 2000)
+    check_modal(view)
+    assert "80 older links" in str(view["blocks"][-1])
+    assert "A link for" in client_views.share_made(
+        "https://x/r/tok", sharing.Created("tok", links[0]), base_known=False
+    )

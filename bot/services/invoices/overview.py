@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 
 from bot.services.invoices.issue import may_invoice
 from storage import client_overview as store
-from storage import invoices
+from storage import invoices, sharing
 from storage.client_overview import LastInvoice
 
 PAGE = 20
@@ -27,6 +27,7 @@ class ClientLine:
     unpriced: int  # approved entries with no rate: they would refuse an invoice
     awaiting_hours: Decimal
     last: LastInvoice | None
+    links: int = 0  # share links not revoked
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,14 @@ def overview(conn: Connection, actor: str, *, page: int = 1) -> ClientsPage:
     may_invoice(conn, actor)
     firm = invoices.firm(conn)
     unbilled, awaiting, last = store.unbilled(conn), store.awaiting(conn), store.last_invoices(conn)
+    links = sharing.live_counts(conn)
     lines = []
     for client in store.clients(conn):
         owed = unbilled.get(client.id, store.Unbilled(0, Decimal(0), 0, 0))
         lines.append(ClientLine(client.id, client.name, client.currency or firm.currency,
                                 _hours(owed.seconds), owed.amount, owed.unpriced,
-                                _hours(awaiting.get(client.id, 0)), last.get(client.id)))  # fmt: skip
+                                _hours(awaiting.get(client.id, 0)), last.get(client.id),
+                                links.get(client.id, 0)))  # fmt: skip
     lines.sort(key=lambda line: (-line.unbilled_value, -line.unbilled_hours, -line.awaiting_hours, line.name))
     totals: dict[str, Decimal] = {}
     for line in lines:
