@@ -119,6 +119,20 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--post", action="store_true",
                      help="also post the PDF and its summary to the client's billing channel")  # fmt: skip
 
+    bak = sub.add_parser("backup", help="copy the database to FILE (on PostgreSQL: the pg_dump command)")
+    bak.add_argument("file", metavar="FILE")
+    bak.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    res = sub.add_parser("restore", help="put a backup in place of the database (stop serve first)")
+    res.add_argument("file", metavar="FILE")
+
+    shr = sub.add_parser("share", help="a client's share link: make one (printed once), revoke or list them")
+    shr.add_argument("--client", metavar="NAME", help="the client (a unique beginning of its name is enough)")
+    shr.add_argument("--project", metavar="CODE", help="only this project of the client's (default: all)")
+    shr.add_argument("--expires", type=_date, metavar="YYYY-MM-DD", help="the last day the link opens")
+    shr.add_argument("--descriptions", action="store_true", help="show each entry's description")
+    shr.add_argument("--revoke", metavar="TOKEN_OR_URL", help="revoke a link: it answers 404 from then on")
+    shr.add_argument("--list", action="store_true", help="list the links (of --client, or all)")
+
     out = sub.add_parser("outbox", help="what the bot sends on its own: list, or retry failed messages")
     out.add_argument("--failed", action="store_true", help="only messages that failed")
     out.add_argument("--limit", type=int, default=50, help="how many, newest first (default 50)")
@@ -144,12 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    from bot.cli import data, invoice, ops
+    from bot.cli import backup, data, invoice, ops, share
 
     handlers = {
         "serve": ops.serve, "scheduler": ops.scheduler, "db": ops.db_upgrade, "outbox": ops.outbox,
         "jobs": ops.jobs, "import": data.import_file, "export": data.export, "audit": data.audit,
         "period": data.period, "rates": data.rates_explain, "invoice": invoice.invoice,
+        "backup": backup.backup, "restore": backup.restore, "share": share.share,
     }  # fmt: skip
     try:
         return handlers[args.command](Settings.from_env(), args)

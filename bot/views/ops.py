@@ -1,12 +1,13 @@
-"""What the operational commands print: the outbox, and the scheduled jobs."""
+"""What the operational commands print: the outbox, the scheduled jobs, the share links."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from storage.jobs import RunRow
 from storage.outbox import OutboxRow
+from storage.sharing import LinkRow
 
 
 def _when(instant: datetime | None) -> str:
@@ -45,3 +46,21 @@ def job_line(job: Any, cron: str, last: RunRow | None, next_run: datetime | None
 def job_ran(job: Any, at: datetime, keys: list[str]) -> str:
     queued = f"queued {len(keys)} message(s)" if keys else "nothing to send"
     return f"{job.name} ran as of {_when(at)}: {queued}."
+
+
+def share_links_table(links: list[LinkRow], today: date) -> str:
+    """``punchcard share --list``: each link's hint, client, scope, state and openings."""
+    from bot.services.sharing import expiry
+
+    if not links:
+        return "No share links."
+    head = f"{'link':<9} {'client':<24} {'projects':<12} {'state':<8} {'until':<10} {'opens':>5}"
+    lines = [f"{head}  last opened"]
+    for link in links:
+        until = link.expires_on.isoformat() if link.expires_on else "-"
+        scope = (link.project or "all")[:12]
+        lines.append(
+            f"{link.hint + '…':<9} {link.client[:24]:<24} {scope:<12} {expiry(link, today):<8} {until:<10} "
+            f"{link.opens:>5}  {_when(link.last_opened_at)}"
+        )
+    return "\n".join(lines)
