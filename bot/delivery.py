@@ -28,7 +28,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import messages
+from bot import messages, metrics
 from bot.messages import Call, Context, Later
 from bot.services.clock import utcnow
 from storage import outbox
@@ -264,8 +264,11 @@ class Sender:
                     outbox.record_final(conn, row.id, status=OutboxStatus.SKIPPED, error=outcome.error)
                 elif outcome.retry_in is None or (outcome.counted and row.attempts >= self.policy.attempts):
                     logger.warning("outbox message %s (%s) failed: %s", row.id, row.key, outcome.error)
+                    metrics.OUTBOX_FAILURES.labels(row.kind, "yes").inc()
                     outbox.record_final(conn, row.id, status=OutboxStatus.FAILED, error=outcome.error)
                 else:
+                    if outcome.counted:  # a real failure, not a message put off a moment
+                        metrics.OUTBOX_FAILURES.labels(row.kind, "no").inc()
                     self._soon = min(self._soon or outcome.retry_in, outcome.retry_in)
                     outbox.record_retry(
                         conn, row.id, error=outcome.error, due_at=now + timedelta(seconds=outcome.retry_in),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Connection
 
+from bot import metrics
 from bot.services import budgets, digest, forgotten, missing_hours, reminders
 from bot.services.clock import utcnow
 from storage import jobs as store
@@ -136,16 +138,20 @@ def run_job(
 ) -> Ran | None:
     """Run ``job`` as of ``now``; for a tick, None when another process had it. The claim
     and the work commit together: a job that fails leaves its tick for another try."""
-    started = utcnow()
+    started, clock = utcnow(), time.perf_counter()
     try:
         with db.transaction() as conn:
             run_id = store.begin_run(conn, job.name, tick=tick, at=now, manual=manual, runner=runner_name(),
                                      started=started)  # fmt: skip
             if run_id is None:
+                metrics.JOB_RUNS.labels(job.name, "elsewhere").inc()
                 return None
             result = job.run(conn, now)
             store.end_run(conn, run_id, outcome="done", detail=_describe(result), finished=utcnow())
+        metrics.JOB_RUNS.labels(job.name, "done").inc()
+        metrics.JOB_SECONDS.labels(job.name).observe(time.perf_counter() - clock)
     except Exception as err:
+        metrics.JOB_RUNS.labels(job.name, "failed").inc()
         logger.exception("job %s failed (tick %s)", job.name, tick)
         with db.transaction() as conn:  # on the record, without the tick: it may run again
             run_id = store.begin_run(conn, job.name, tick=None, at=now, manual=manual, runner=runner_name(),

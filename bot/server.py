@@ -92,6 +92,7 @@ def _serve_http(
 ) -> int:
     import uvicorn
 
+    from bot import metrics
     from bot.share_web import share_routes
     from bot.web import create_web_app
 
@@ -100,7 +101,7 @@ def _serve_http(
         db.engine,
         signing_secret=signing_secret,
         dispatch_threads=threads,
-        routes=share_routes(db),
+        routes=[*share_routes(db), metrics.route(db)],
         **serving(db, deps),
     )
     # Requests are short CPU bursts on worker threads; a shorter GIL switch interval than

@@ -10,15 +10,33 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from bot import metrics
 from bot.services.people import ProfileLookup, SlackProfile
 
 logger = logging.getLogger(__name__)
 
 
+class MeteredClient(WebClient):
+    """A WebClient that counts each failed call by method and Slack's error
+    (``punchcard_slack_api_errors_total``): every Web API call goes through ``api_call``."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        try:
+            return super().api_call(api_method, **kwargs)
+        except SlackApiError as err:
+            status = getattr(err.response, "status_code", 0)
+            error = err.response.get("error") if status == 200 else f"http_{status}"
+            metrics.SLACK_ERRORS.labels(api_method, str(error or "unknown")[:60]).inc()
+            raise
+        except (SlackClientError, OSError):
+            metrics.SLACK_ERRORS.labels(api_method, "connection").inc()
+            raise
+
+
 def make_client(token: str | None, api_url: str, *, timeout: int = 10, retry_429: bool = True) -> WebClient:
     """A WebClient on ``api_url``, 429s retried after Retry-After (for calls made after the
     ack: views.open, views.publish, users.info)."""
-    client = WebClient(token=token, base_url=api_url, timeout=timeout)
+    client = MeteredClient(token=token, base_url=api_url, timeout=timeout)
     if retry_429:
         # The default handlers retry connection errors only; Slack's 429s need this one.
         client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
@@ -29,7 +47,7 @@ def outbox_client(token: str | None, api_url: str, *, timeout: int = 10) -> WebC
     """The outbox sender's client: no retries of its own. The sender decides (backoff,
     Retry-After as a due time, not a sleep; a lost answer looked for before a resend), and a
     connection retried under it could post a message twice."""
-    client = WebClient(token=token, base_url=api_url, timeout=timeout)
+    client = MeteredClient(token=token, base_url=api_url, timeout=timeout)
     client.retry_handlers = []
     return client
 

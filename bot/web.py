@@ -29,8 +29,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from bot.metrics import observe
+from bot.parsing import SUBCOMMANDS
 from bot.shapes import is_slack_shaped
 from bot.signing import is_signed
 from storage.db import ping
@@ -161,6 +163,32 @@ class _Batcher:
                 answer.set_result(response)
 
 
+_KINDS = {"block_actions": "action", "view_submission": "view", "view_closed": "view",
+          "block_suggestion": "options", "shortcut": "shortcut", "message_action": "shortcut",
+          "event_callback": "event", "url_verification": "event"}  # fmt: skip
+_TRACK = {word: f"track:{word}" for word in SUBCOMMANDS}
+
+
+def kind_of(body: Any) -> str:
+    """A Slack request's kind for the metrics: ``track:<subcommand>`` (a known one, else
+    ``track:other``: the text is the person's, never a label), or the payload's type."""
+    if not isinstance(body, dict):
+        return "other"
+    if "command" in body:
+        words = str(body.get("text") or "").split(None, 1)
+        return _TRACK.get(words[0].lower(), "track:other") if words else "track:help"
+    return _KINDS.get(str(body.get("type")), "other")
+
+
+def route_of(path: str) -> tuple[str, str]:
+    """A path as a route label: never the path itself (a share link's token is in it)."""
+    if path.startswith("/r/"):
+        return ("share_csv", "csv") if path.endswith("/hours.csv") else ("share", "page")
+    if path in ("/healthz", "/metrics"):
+        return path[1:], "get"
+    return "other", "other"
+
+
 def create_web_app(
     app: App,
     engine: Engine,
@@ -207,7 +235,8 @@ def create_web_app(
     batcher = _Batcher(app, group) if group is not None else None
     secret = signing_secret.encode()
 
-    async def events(scope: Scope, receive: Receive, send: Send) -> None:
+    async def events(scope: Scope, receive: Receive, send: Send) -> tuple[int, str]:
+        """Answer one of Slack's POSTs; (its status, its kind for the metrics)."""
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -215,7 +244,7 @@ def create_web_app(
             size += len(chunk)
             if size > MAX_BODY:  # refused before it is read whole, let alone parsed
                 await _plain(send, 413, b"request body too large")
-                return
+                return 413, "too_large"
             chunks.append(chunk)
             if not message.get("more_body"):
                 break
@@ -223,7 +252,7 @@ def create_web_app(
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         if not is_signed(secret, raw, headers, now=time.time()):
             await _plain(send, 401, b"invalid request signature")
-            return
+            return 401, "unsigned"
         body = raw.decode("utf-8", errors="replace")
         try:
             bolt_request = BoltRequest(body=body, query=scope.get("query_string", b"").decode("latin-1"),
@@ -234,7 +263,7 @@ def create_web_app(
         if not readable:
             logger.warning("a signed request whose body is not a Slack payload: refused with 400")
             await _plain(send, 400, b"not a Slack request body")
-            return
+            return 400, "malformed"
         if inline is not None and inline(body):
             if batcher is not None and batcher.group.accepts(body):
                 bolt_response = await batcher.dispatch(bolt_request)
@@ -249,11 +278,25 @@ def create_web_app(
         out.append((b"content-length", str(len(raw)).encode()))
         await send({"type": "http.response.start", "status": bolt_response.status, "headers": out})
         await send({"type": "http.response.body", "body": raw})
+        return bolt_response.status, kind_of(bolt_request.body)
 
     async def front_door(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == EVENTS_PATH:
-            await events(scope, receive, send)
-        else:
+        started = time.perf_counter()
+        if scope["type"] != "http":  # the lifespan
             await site(scope, receive, send)
+        elif scope["method"] == "POST" and scope["path"] == EVENTS_PATH:
+            status, kind = await events(scope, receive, send)
+            observe("slack", kind, status, started)
+        else:
+            answered = [500]
+
+            async def noting(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    answered[0] = message["status"]
+                await send(message)
+
+            await site(scope, receive, noting)
+            route, kind = route_of(scope["path"])
+            observe(route, kind, answered[0], started)
 
     return front_door

@@ -260,9 +260,10 @@ def running_app(
     )
     deps = Deps(db=db, secret=SIGNING_SECRET, clock=clock, base_url="https://punchcard.example.com")
     app = create_app(settings, deps)
+    from bot import metrics
     from bot.share_web import share_routes
 
-    routes = share_routes(db, clock=clock)
+    routes = [*share_routes(db, clock=clock), metrics.route(db)]
     url, server, thread = start_server(
         app, create_web_app(app, engine, signing_secret=SIGNING_SECRET, routes=routes, **serving(db, deps))
     )
