@@ -101,3 +101,35 @@ def test_two_serve_processes_run_each_tick_once_and_remind_each_approver_once(
         status for key, status in outbox if key.startswith(("pending-approvals:", "approval-request:"))
     ]
     assert approvals == ["sent"] * 4 and all(status == "sent" for _key, status in outbox)
+
+
+def test_a_project_imported_while_two_serve_processes_run_is_found_by_both(
+    fake_slack: Any, empty_database_url: str, tmp_path: Path
+) -> None:
+    if not empty_database_url.startswith("postgresql"):
+        pytest.skip("several processes share a database on PostgreSQL (SQLite is for one process)")
+    env = environment(fake_slack, empty_database_url)
+    yaml = tmp_path / "firm.yaml"
+    yaml.write_text(firm("Etc/UTC"))
+    subprocess.run([*PUNCHCARD, "import", str(yaml)], env=env, cwd=tmp_path, check=True, capture_output=True)
+    first, second = Serve(env, tmp_path), Serve(env, tmp_path)
+    try:
+        # Both have the catalog in memory now (the project index), before the import below.
+        assert "Timer running" in first.track(fake_slack, "start acme-web Build the footer")
+        assert "Timer running" in second.track(fake_slack, "start beta-tax Review", user_id="U0LEAD")
+        assert "No active project matches" in second.track(
+            fake_slack, "start NEWCO-1 Kickoff", user_id="U0LEAD"
+        )
+        yaml.write_text(firm("Etc/UTC").replace(
+            "  - name: Beta LLP", "  - name: Newco\n    projects: [{name: Launch, code: NEWCO-1}]\n  - name: Beta LLP"))  # fmt: skip
+        done = subprocess.run([*PUNCHCARD, "import", str(yaml)], env=env, cwd=tmp_path, capture_output=True)
+        assert done.returncode == 0, done.stderr
+        # Whichever process answers, the new project is there, and the timers are one set.
+        assert "Timer running on *NEWCO-1*" in second.track(
+            fake_slack, "start NEWCO-1 Kickoff", user_id="U0LEAD"
+        )
+        assert "NEWCO-1" in first.track(fake_slack, "status", user_id="U0LEAD")
+        assert "ACME-WEB" in second.track(fake_slack, "status")
+    finally:
+        first.stop()
+        second.stop()
