@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from urllib.parse import urlencode
 
-from babel.dates import format_date
 from babel.numbers import format_decimal
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from bot.services.sharing import Page, last_month
-from bot.views.invoice import BUILTIN_TEMPLATES, ENV_VAR
+from bot.views import invoice as invoice_view
 
 TEMPLATE = "share.html"
 NOT_FOUND = (
@@ -29,28 +26,17 @@ NOT_FOUND = (
 )
 
 
-def _hours(value: Decimal, locale: str) -> str:
-    return str(format_decimal(value, format="#,##0.00", locale=locale))
-
-
 def _seconds(value: int, locale: str) -> str:
-    return _hours((Decimal(value) / 3600).quantize(Decimal("0.01")), locale)
+    return str(
+        format_decimal((Decimal(value) / 3600).quantize(Decimal("0.01")), format="#,##0.00", locale=locale)
+    )
 
 
-def _date(value: date, locale: str) -> str:
-    return str(format_date(value, format="medium", locale=locale))
-
-
-@lru_cache(maxsize=8)
-def _environment(custom: str | None) -> Environment:
-    loaders = [FileSystemLoader(str(BUILTIN_TEMPLATES))]
-    if custom:
-        loaders.insert(0, FileSystemLoader(custom))
-    env = Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)  # fmt: skip
-    env.filters["hours"] = _hours
-    env.filters["date"] = _date
-    env.filters["seconds"] = _seconds
+def environment() -> Environment:
+    """The invoices' Jinja environment (the same template folders, ``hours`` and ``date``
+    alike), with the page's own filter."""
+    env = invoice_view.environment()
+    env.filters.setdefault("seconds", _seconds)
     return env
 
 
@@ -63,7 +49,7 @@ def html(page: Page, *, token: str) -> str:
     ``<token>/hours.csv?…``, so the page never spells out where it is served."""
     month = (page.today.replace(day=1), page.today)
     previous = last_month(page.today)
-    template = _environment(os.environ.get(ENV_VAR) or None).get_template(TEMPLATE)
+    template = environment().get_template(TEMPLATE)
     groups: dict[str, list[object]] = {}
     for row in page.rows:
         groups.setdefault(row.project, []).append(row)
