@@ -1,12 +1,12 @@
 """The weekly digest: each Monday at 08:00 in each partner's (and admin's) timezone, the
 firm's pace last week (hours logged against what each person's working calendar expected:
-who is missing hours), where each budget stands with its projection, and the approvals
-waiting. Queued once per reader and week (``weekly-digest:<reader>:<monday>``) and built
-from the state at send time."""
+who is missing hours), where each budget stands with its projection, the approvals waiting,
+and last week's entries to question (bot.services.quality). Queued once per reader and week
+(``weekly-digest:<reader>:<monday>``) and built from the state at send time."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from bot.services import budgets
 from bot.services.budgets import Consumption
 from bot.services.calendar import Calendars
 from bot.services.clock import local_time
+from bot.services.quality import Flag, check
 from storage import approvals, outbox, people, time_off, workdays
 from storage import budgets as budget_store
 
@@ -46,6 +47,7 @@ class Digest:
     waiting: int  # submissions waiting for approval, firm-wide
     waiting_for_reader: list[approvals.WaitingRow]
     tolerance: int  # seconds: less missing than this is on pace
+    quality: list[Flag] = field(default_factory=list)  # last week's entries to question
 
     @property
     def expected(self) -> int:
@@ -101,4 +103,4 @@ def build(conn: Connection, payload: dict[str, Any], *, now: datetime) -> Digest
     waiting_all = approvals.waiting(conn, approver_id=None)
     mine = approvals.waiting(conn, approver_id=reader.id) if reader else []
     return Digest(reader_id, first, last, pace, figures[:BUDGETS_SHOWN], len(waiting_all), mine,
-                  workspace.missing_hours_tolerance_minutes * 60)  # fmt: skip
+                  workspace.missing_hours_tolerance_minutes * 60, check(conn, first, last))  # fmt: skip

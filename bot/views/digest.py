@@ -1,5 +1,5 @@
 """The weekly digest a partner reads on Monday morning: the firm's pace last week (who is
-missing hours), budgets and their projections, approvals waiting."""
+missing hours), budgets and their projections, approvals waiting, time-log quality."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from bot.services.clock import format_hours
 from bot.services.digest import Digest
 from bot.views.blocks import MAX_SECTION_TEXT, Block, context, divider, escape, header, section
 from bot.views.budgets import bar, outlook, subject_name
+from bot.views.partner import quality_blocks
 
 PEOPLE_PER_SECTION = 20
 PEOPLE_SECTIONS = 5  # at most 100 people short listed; the rest are counted
@@ -60,5 +61,5 @@ def digest(d: Digest) -> dict[str, Any]:
     summary = (f"Logged {format_hours(d.logged)} of {format_hours(d.expected)} expected hours "
                f"({_percent(d.logged, d.expected)}).")  # fmt: skip
     blocks: list[Block] = [header(f"Weekly digest: {_week(d)}"), section(summary), *_people(d),
-                           *_budgets(d), *_approvals(d)]  # fmt: skip
+                           *_budgets(d), *_approvals(d), divider(), *quality_blocks(d.quality)]  # fmt: skip
     return {"text": f"Weekly digest, {_week(d)}: {escape(summary)}", "blocks": blocks}
