@@ -102,13 +102,14 @@ class Firm(NamedTuple):
     number_format: str
     credit_notes: bool
     credit_note_format: str
+    country: str | None = None  # ISO 3166-1 alpha-2 (workspace.country): e-invoices' seller country
 
 
 _W = Workspace
 _FIRM = (_W.timezone, _W.name, _W.firm_address, _W.firm_tax_id, _W.firm_email, _W.firm_logo, _W.currency,
          _W.locale, _W.payment_terms_days, _W.tax_rate, _W.tax_label, _W.invoice_notes,
          _W.payment_instructions, _W.invoice_paper, _W.invoice_number_format, _W.credit_notes,
-         _W.credit_note_number_format)  # fmt: skip
+         _W.credit_note_number_format, _W.country)  # fmt: skip
 
 
 def firm(conn: Connection) -> Firm:
@@ -133,11 +134,19 @@ class ClientRow(NamedTuple):
     discount_percent: Decimal | None
     notes: str | None
     billing_channel: str | None
+    # e-billing (storage.models.Client): "" or None is off
+    ebilling: str | None = None
+    ledes_client_id: str | None = None
+    einvoice: str | None = None
+    country: str | None = None
+    tax_category: str | None = None
+    tax_exemption_reason: str | None = None
 
 
 _C = Client
 _CLIENT = (_C.id, _C.name, _C.address, _C.tax_id, _C.email, _C.currency, _C.locale, _C.payment_terms_days,
-           _C.tax_rate, _C.tax_label, _C.discount_percent, _C.invoice_notes, _C.billing_channel)  # fmt: skip
+           _C.tax_rate, _C.tax_label, _C.discount_percent, _C.invoice_notes, _C.billing_channel, _C.ebilling,
+           _C.ledes_client_id, _C.einvoice, _C.country, _C.tax_category, _C.tax_exemption_reason)  # fmt: skip
 
 
 def client(conn: Connection, client_id: int) -> ClientRow | None:

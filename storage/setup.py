@@ -227,13 +227,14 @@ def insert_project(
     budget_period: str | None = None,
     alert_thresholds: list[int] | None = None,
     included_hours: Decimal | None = None,
+    client_matter_id: str | None = None,
 ) -> int:
     values = dict(
         code=code, name=name, client_id=client_id, billing_type=billing_type, approver_id=approver_id,
         alert_channel=alert_channel, budget_hours=budget_hours, budget_amount=budget_amount, rate=rate,
         required_fields=required_fields, fee=fee, milestones=milestones, active=active,
         budget_period=budget_period or "total", alert_thresholds=alert_thresholds,
-        included_hours=included_hours,
+        included_hours=included_hours, client_matter_id=client_matter_id,
     )  # fmt: skip
     return _insert(conn, Project, values, now=now)
 
@@ -261,10 +262,11 @@ def insert_task(
     billable: bool | None,
     active: bool,
     now: datetime,
+    utbms: str | None = None,
 ) -> int:
     values = dict(
         project_id=project_id, name=name, rate=rate, budget_hours=budget_hours, budget_amount=budget_amount,
-        billable=billable, active=active,
+        billable=billable, active=active, utbms=utbms,
     )  # fmt: skip
     return _insert(conn, Task, values, now=now)
 
@@ -278,8 +280,10 @@ def work_types(conn: Connection) -> dict[str, WorkTypeSetup]:
     return {r.name.lower(): WorkTypeSetup(**r._mapping) for r in found}
 
 
-def insert_work_type(conn: Connection, *, name: str, active: bool, now: datetime) -> int:
-    return _insert(conn, WorkType, {"name": name, "active": active}, now=now)
+def insert_work_type(
+    conn: Connection, *, name: str, active: bool, now: datetime, utbms: str | None = None
+) -> int:
+    return _insert(conn, WorkType, {"name": name, "active": active, "utbms": utbms}, now=now)
 
 
 # --- rates -----------------------------------------------------------------------------------

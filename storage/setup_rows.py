@@ -59,6 +59,7 @@ class PersonSetup:
     active: bool
     country: str | None
     subdivision: str | None
+    timekeeper_class: str | None
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,12 @@ class ClientSetup:
     tax_label: str | None
     discount_percent: Decimal | None
     invoice_notes: str | None
+    ebilling: str | None
+    ledes_client_id: str | None
+    einvoice: str | None
+    country: str | None
+    tax_category: str | None
+    tax_exemption_reason: str | None
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,7 @@ class ProjectSetup:
     budget_period: str
     alert_thresholds: list[int] | None
     included_hours: Decimal | None
+    client_matter_id: str | None
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,7 @@ class TaskSetup:
     budget_amount: Decimal | None
     billable: bool | None
     active: bool
+    utbms: str | None
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,7 @@ class WorkTypeSetup:
     id: int
     name: str
     active: bool
+    utbms: str | None
 
 
 @dataclass(frozen=True)

@@ -114,10 +114,28 @@ def build_parser() -> argparse.ArgumentParser:
     groups = ["task", "project", "person", "detailed"]
     inv.add_argument("--group", choices=groups, default="task",
                      help="lines by project and task (default), project, person, or entry")  # fmt: skip
-    inv.add_argument("--format", choices=["pdf", "csv", "xlsx"], default="pdf")
+    inv.add_argument("--format", choices=["pdf", "csv", "xlsx", "ledes"], default="pdf",
+                     help="ledes: a LEDES 1998B file, for clients with ebilling: ledes")  # fmt: skip
     inv.add_argument("--out", default=".", metavar="DIR", help="folder to write the file to (default: here)")
     inv.add_argument("--post", action="store_true",
                      help="also post the PDF and its summary to the client's billing channel")  # fmt: skip
+
+    acc = sub.add_parser(
+        "accounting-export", help="invoices issued in a period as a QuickBooks or Xero import CSV"
+    )
+    acc.add_argument("--format", choices=["quickbooks", "xero"], required=True)
+    acc.add_argument("--from", dest="first", type=_date, required=True, metavar="YYYY-MM-DD")
+    acc.add_argument("--to", dest="last", type=_date, required=True, metavar="YYYY-MM-DD")
+    acc.add_argument("--out", default=".", metavar="DIR", help="folder to write the file to (default: here)")
+    acc.add_argument(
+        "--date-format",
+        choices=["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY"],
+        help="dates as your books read them (default: xero DD/MM/YYYY, quickbooks MM/DD/YYYY)",
+    )
+    acc.add_argument("--account-code", default="200", help="xero: the sales account (default 200)")
+    acc.add_argument("--tax-type", default="Tax on Sales", help="xero: tax type of taxed invoices")
+    acc.add_argument("--exempt-tax-type", default="Tax Exempt", help="xero: tax type of untaxed invoices")
+    acc.add_argument("--item", default="Services", help="quickbooks: the product/service (default Services)")
 
     bak = sub.add_parser("backup", help="copy the database to FILE (on PostgreSQL: the pg_dump command)")
     bak.add_argument("file", metavar="FILE")
@@ -158,12 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    from bot.cli import backup, data, invoice, ops, share
+    from bot.cli import accounting, backup, data, invoice, ops, share
 
     handlers = {
         "serve": ops.serve, "scheduler": ops.scheduler, "db": ops.db_upgrade, "outbox": ops.outbox,
         "jobs": ops.jobs, "import": data.import_file, "export": data.export, "audit": data.audit,
         "period": data.period, "rates": data.rates_explain, "invoice": invoice.invoice,
+        "accounting-export": accounting.accounting_export,
         "backup": backup.backup, "restore": backup.restore, "share": share.share,
     }  # fmt: skip
     try:

@@ -127,6 +127,8 @@ class Person(Timestamps, Base):
     # Server defaults only: registration is a compiled INSERT that names its columns.
     reminders: Mapped[bool] = mapped_column(Boolean, server_default=true())
     reminder_minutes: Mapped[int] = mapped_column(Integer, server_default="570")
+    # LEDES timekeeper classification (PT, AS, OC, LA, OT; None: PT for partners, else OT).
+    timekeeper_class: Mapped[str | None] = mapped_column(String(2))
 
 
 class Client(Timestamps, Base):
@@ -153,6 +155,15 @@ class Client(Timestamps, Base):
     tax_label: Mapped[str | None] = mapped_column(String(40))
     discount_percent: Mapped[Decimal | None] = mapped_column(Money())
     invoice_notes: Mapped[str | None] = mapped_column(Text)
+    # E-billing (bot.services.utbms, bot.services.invoices.ledes, bot.views.facturx): "ledes"
+    # with its LEDES CLIENT_ID; "factur-x" e-invoices with the client's ISO country and the
+    # EN 16931 VAT category of untaxed invoices (and why they carry no tax).
+    ebilling: Mapped[str | None] = mapped_column(String(10))
+    ledes_client_id: Mapped[str | None] = mapped_column(String(20))
+    einvoice: Mapped[str | None] = mapped_column(String(10))
+    country: Mapped[str | None] = mapped_column(String(2))
+    tax_category: Mapped[str | None] = mapped_column(String(2))
+    tax_exemption_reason: Mapped[str | None] = mapped_column(String(200))
 
     projects: Mapped[list[Project]] = relationship(back_populates="client", lazy="raise")
 
@@ -186,6 +197,8 @@ class Project(Timestamps, Base):
     # Percent of a budget at which the alert channel hears (None: 50, 80 and 100).
     alert_thresholds: Mapped[list[int] | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The client's own id for the matter (LEDES CLIENT_MATTER_ID).
+    client_matter_id: Mapped[str | None] = mapped_column(String(20))
 
     client: Mapped[Client] = relationship(back_populates="projects", lazy="raise")
     tasks: Mapped[list[Task]] = relationship(back_populates="project", lazy="raise")
@@ -205,6 +218,7 @@ class Task(Timestamps, Base):
     budget_amount: Mapped[Decimal | None] = mapped_column(Money())
     billable: Mapped[bool | None] = mapped_column(Boolean)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    utbms: Mapped[str | None] = mapped_column(String(8))  # a UTBMS task code, e.g. L110
 
     project: Mapped[Project] = relationship(back_populates="tasks", lazy="raise")
 
@@ -215,6 +229,7 @@ class WorkType(Timestamps, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    utbms: Mapped[str | None] = mapped_column(String(8))  # a UTBMS activity code, e.g. A103
 
 
 class RateKind(StrEnum):

@@ -116,3 +116,33 @@ def test_share_links_migration_downgrades_and_upgrades_again(empty_database_url:
     upgrade(engine)
     assert {c["name"] for c in inspect(engine).get_columns("share_links")} >= {"token_hash", "hint", "opens"}
     engine.dispose()
+
+
+def test_ebilling_migration_adds_its_columns_and_downgrades(empty_database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.migrate import alembic_config, upgrade
+
+    engine = make_engine(empty_database_url)
+    upgrade(engine, "0019")
+    now = "2026-11-17 15:00:00+00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO clients (name, active, created_at, updated_at) VALUES ('Acme', true, :t, :t)"),
+            {"t": now},
+        )
+    upgrade(engine, "0020")
+    added = {"ebilling", "ledes_client_id", "einvoice", "country", "tax_category", "tax_exemption_reason"}
+    assert added <= {c["name"] for c in inspect(engine).get_columns("clients")}
+    assert "utbms" in {c["name"] for c in inspect(engine).get_columns("tasks")}
+    assert "utbms" in {c["name"] for c in inspect(engine).get_columns("work_types")}
+    with engine.connect() as conn:
+        assert list(conn.execute(text("SELECT name, einvoice, country FROM clients"))) == [("Acme", None, None)]
+    command.downgrade(alembic_config(engine), "0019")
+    assert not added & {c["name"] for c in inspect(engine).get_columns("clients")}
+    assert "timekeeper_class" not in {c["name"] for c in inspect(engine).get_columns("people")}
+    with engine.connect() as conn:
+        assert list(conn.execute(text("SELECT name FROM clients"))) == [("Acme",)]
+    upgrade(engine)
+    engine.dispose()

@@ -81,6 +81,7 @@ def _people(conn: Connection, people: list[PersonPlan], summary: ImportSummary, 
                 slack_id=p.slack_id, name=p.name, role=p.role, timezone=timezone,
                 timezone_from_import=p.timezone is not None, schedule=p.schedule or {}, rate=p.rate,
                 active=_active(p.active), country=p.country, subdivision=p.subdivision,
+                timekeeper_class=p.timekeeper_class,
             ))  # fmt: skip
             summary.created["people"] += 1
             continue
@@ -89,7 +90,7 @@ def _people(conn: Connection, people: list[PersonPlan], summary: ImportSummary, 
             # A timezone from the import wins over Slack's profile from now on.
             "timezone_from_import": True if p.timezone is not None else None,
             "rate": p.rate, "schedule": p.schedule, "active": p.active, "country": p.country,
-            "subdivision": p.subdivision,
+            "subdivision": p.subdivision, "timekeeper_class": p.timekeeper_class,
         })  # fmt: skip
         if changes:
             setup.update(conn, person, changes, now=now)
@@ -143,7 +144,7 @@ def _project(
         "alert_channel": p.alert_channel, "budget_hours": p.budget_hours, "budget_amount": p.budget_amount,
         "rate": p.rate, "required_fields": p.required_fields, "fee": p.fee, "milestones": p.milestones,
         "budget_period": p.budget_period, "alert_thresholds": p.alert_thresholds,
-        "included_hours": p.included_hours,
+        "included_hours": p.included_hours, "client_matter_id": p.client_matter_id,
     }  # fmt: skip
     if project is None:
         project_id = setup.insert_project(conn, code=p.code, **values, active=_active(p.active), now=now)
@@ -161,12 +162,13 @@ def _project(
             setup.insert_task(
                 conn, project_id=project_id, name=t.name, rate=t.rate, budget_hours=t.budget_hours,
                 budget_amount=t.budget_amount, billable=t.billable, active=_active(t.active), now=now,
+                utbms=t.utbms,
             )  # fmt: skip
             summary.created["tasks"] += 1
             continue
         changes = _changes(task, {
             "rate": t.rate, "budget_hours": t.budget_hours, "budget_amount": t.budget_amount,
-            "billable": t.billable, "active": t.active,
+            "billable": t.billable, "active": t.active, "utbms": t.utbms,
         })  # fmt: skip
         if changes:
             setup.update(conn, task, changes, now=now)
@@ -180,9 +182,9 @@ def _work_types(
     for w in work_types:
         work_type = existing.get(w.name.lower())
         if work_type is None:
-            setup.insert_work_type(conn, name=w.name, active=_active(w.active), now=now)
+            setup.insert_work_type(conn, name=w.name, active=_active(w.active), now=now, utbms=w.utbms)
             summary.created["work_types"] += 1
-        elif changes := _changes(work_type, {"active": w.active}):
+        elif changes := _changes(work_type, {"active": w.active, "utbms": w.utbms}):
             setup.update(conn, work_type, changes, now=now)
             summary.updated["work_types"] += 1
 

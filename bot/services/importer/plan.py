@@ -46,6 +46,7 @@ class PersonPlan:
     active: bool | None
     country: str | None = None
     subdivision: str | None = None
+    timekeeper_class: str | None = None  # LEDES: PT, AS, OC, LA, OT
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class TaskPlan:
     budget_amount: Decimal | None
     billable: bool | None
     active: bool | None
+    utbms: str | None = None  # a UTBMS task code
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class ProjectPlan:
     budget_period: str | None = None
     alert_thresholds: list[int] | None = None
     included_hours: Decimal | None = None  # a retainer's hours a month
+    client_matter_id: str | None = None  # the client's own id for the matter (LEDES)
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class ClientPlan:
 class WorkTypePlan:
     name: str
     active: bool | None
+    utbms: str | None = None  # a UTBMS activity code
 
 
 @dataclass(frozen=True)

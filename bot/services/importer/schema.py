@@ -20,13 +20,18 @@ WORKSPACE_KEYS = {
     "timer_limit_hours", "country", "subdivision", "forgotten_timer_hours", "missing_hours_tolerance_hours",
     "invoice_number_format",
 }  # fmt: skip
-PERSON_KEYS = {"slack_id", "name", "role", "timezone", "rate", "schedule", "active", "country", "subdivision"}
+PERSON_KEYS = {
+    "slack_id", "name", "role", "timezone", "rate", "schedule", "active", "country", "subdivision",
+    "timekeeper_class",
+}  # fmt: skip
 CLIENT_KEYS = {
     "name", "currency", "billing_channel", "rate", "active", "projects",
     "billing_increment_minutes", "rounding", "approver",
     # what its invoices say (bot.services.importer.invoicing)
     "address", "tax_id", "email", "locale", "payment_terms_days", "tax_rate", "tax_label", "discount_percent",
     "invoice_notes",
+    # e-billing and e-invoicing (bot.services.importer.ebilling)
+    "ebilling", "ledes_client_id", "einvoice", "country", "tax_category", "tax_exemption_reason",
 }  # fmt: skip
 PROJECT_KEYS = {
     "name",
@@ -45,10 +50,11 @@ PROJECT_KEYS = {
     "budget_period",
     "alert_thresholds",
     "included_hours",
+    "client_matter_id",
 }
 MILESTONE_KEYS = {"name", "amount", "due"}
-TASK_KEYS = {"name", "rate", "budget_hours", "budget_amount", "billable", "active"}
-WORK_TYPE_KEYS = {"name", "active"}
+TASK_KEYS = {"name", "rate", "budget_hours", "budget_amount", "billable", "active", "utbms"}
+WORK_TYPE_KEYS = {"name", "active", "utbms"}
 RATE_KEYS = {"person", "client", "project", "task", "rate", "from", "cost"}
 TIME_OFF_KEYS = {"person", "date", "from", "to", "hours", "reason"}
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.services.clock import WEEKDAY_KEYS
-from bot.services.importer import invoicing, rates, time_off
+from bot.services.importer import ebilling, invoicing, rates, time_off
 from bot.services.importer.check import Checker, is_locale
 from bot.services.importer.plan import (
     ClientPlan,
@@ -82,12 +82,14 @@ def validate(conn: Connection, data: dict[str, Any], check: Checker) -> Plan:
         if name:
             seen_types.add(name.lower())
         active = check.flag(w.get("active"), where, "active")
+        code = ebilling.activity(w.get("utbms"), where, check)
         if name is not None:
-            plan.work_types.append(WorkTypePlan(name, active))
+            plan.work_types.append(WorkTypePlan(name, active, code))
     plan.time_off = time_off.validate(data.get("time_off"), check, known_people)
     if data.get("rates") is not None:
         in_file = rates.Known(named.people, named.clients, set(named.codes), named.tasks)
         plan.rates = rates.validate(data["rates"], check, rates.known_in_database(conn) | in_file)
+    ebilling.check_clients(conn, plan, check)
     return plan
 
 
@@ -183,9 +185,11 @@ def _person(raw: Any, where: str, check: Checker, named: _Named) -> PersonPlan |
     schedule = _schedule(p.get("schedule"), where, check)
     active = check.flag(p.get("active"), where, "active")
     country, subdivision = check.region(p.get("country"), p.get("subdivision"), where)
+    classification = ebilling.timekeeper_class(p.get("timekeeper_class"), where, check)
     if slack_id is None or name is None or not valid_role:
         return None
-    return PersonPlan(slack_id, name, Role(role), timezone, rate, schedule, active, country, subdivision)
+    return PersonPlan(slack_id, name, Role(role), timezone, rate, schedule, active, country, subdivision,
+                      classification)  # fmt: skip
 
 
 def _schedule(value: Any, where: str, check: Checker) -> dict[str, int] | None:
@@ -232,7 +236,7 @@ def _client(raw: Any, where: str, check: Checker, known_people: set[str], named:
             projects.append(project)
     if name is None:
         return None
-    billing = invoicing.client(c, where, check)
+    billing = invoicing.client(c, where, check) | ebilling.client(c, where, check)
     return ClientPlan(name, approver, currency, billing_channel, rate, increment, rounding, active, projects,
                       billing)  # fmt: skip
 
@@ -288,11 +292,12 @@ def _project(
         check.fail(where, f"budget_period {period!r} must be total or monthly")
         period = None
     thresholds = _thresholds(p.get("alert_thresholds"), where, check)
+    matter = check.text(p.get("client_matter_id"), where, "client_matter_id", limit=20)
     if code is None or name is None or not valid_billing:
         return None
     return ProjectPlan(
         code, name, BillingType(billing), approver, alert_channel, budget_hours, budget_amount, rate,
-        required_fields, fee, milestones, active, tasks, period, thresholds, included_hours,
+        required_fields, fee, milestones, active, tasks, period, thresholds, included_hours, matter,
     )  # fmt: skip
 
 
@@ -325,7 +330,8 @@ def _task(raw: Any, where: str, check: Checker, seen: set[str]) -> TaskPlan | No
     budget_amount = check.money(t.get("budget_amount"), where, "budget_amount")
     billable = check.flag(t.get("billable"), where, "billable")
     active = check.flag(t.get("active"), where, "active")
-    return None if name is None else TaskPlan(name, rate, budget_hours, budget_amount, billable, active)
+    code = ebilling.task(t.get("utbms"), where, check)
+    return None if name is None else TaskPlan(name, rate, budget_hours, budget_amount, billable, active, code)
 
 
 def _milestones(value: Any, where: str, check: Checker, fee: Any) -> list[dict[str, str]] | None:

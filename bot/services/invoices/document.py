@@ -16,6 +16,7 @@ class Party:
     address: str = ""  # lines separated by newlines
     tax_id: str = ""
     email: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2 (e-invoices)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,11 @@ class Document:
     payment_instructions: str = ""
     logo: str | None = None  # a file path
     paper: str = "A4"  # or "Letter"
+    # E-invoicing: "factur-x" makes the PDF a Factur-X (bot.views.facturx); the EN 16931 VAT
+    # category of its tax (S when taxed) and, for an untaxed one, why no tax is due.
+    einvoice: str = ""
+    tax_category: str = ""
+    tax_exemption_reason: str = ""
 
     @property
     def draft(self) -> bool:

@@ -3,6 +3,8 @@ read back from what was issued (its lines, the entries it bills), never recomput
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import Connection
 
 from bot.errors import Refused
@@ -26,8 +28,8 @@ def document(conn: Connection, invoice_id: int) -> Document:
         kind="credit_note" if invoice.series == "credit_note" else "invoice",
         credit_for=original.number if original else None,
         status=invoice.status,
-        firm=Party(firm.name, firm.address, firm.tax_id, firm.email),
-        client=Party(client.name, client.address, client.tax_id, client.email),
+        firm=Party(firm.name, firm.address, firm.tax_id, firm.email, firm.country or ""),
+        client=Party(client.name, client.address, client.tax_id, client.email, client.country or ""),
         issue_date=invoice.issue_date or invoice.period_end,
         due_date=invoice.due_date or invoice.period_end,
         period_start=invoice.period_start,
@@ -51,4 +53,17 @@ def document(conn: Connection, invoice_id: int) -> Document:
         payment_instructions=firm.payment_instructions,
         logo=firm.logo,
         paper=firm.paper,
+        einvoice=client.einvoice or "",
+        tax_category=tax_category(invoice.tax_rate, client.tax_category),
+        tax_exemption_reason=client.tax_exemption_reason or "",
     )
+
+
+def tax_category(rate: Decimal | None, category: str | None) -> str:
+    """The EN 16931 VAT category of an invoice's tax: S (standard) whenever tax was charged,
+    whatever the client's setting says (the e-invoice describes the tax the invoice charged);
+    else the client's category; Z (zero rated) when it has none (the import refuses an
+    e-invoicing client without one, but the firm's rate may have changed since)."""
+    if rate is not None and rate > 0:
+        return "S"
+    return category if category and category != "S" else "Z"
