@@ -74,7 +74,9 @@ def test_xero_rows_add_up_to_each_invoice_and_carry_its_status(
     db: Database, books: dict[str, int], cli: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rows = export(tmp_path, "xero")
-    assert "Left out, void without a credit note (never a receivable): INV-2026-0003" in capsys.readouterr().err
+    assert (
+        "Left out, void without a credit note (never a receivable): INV-2026-0003" in capsys.readouterr().err
+    )
     expected = invoices(db)
     by_number: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in rows:
@@ -83,7 +85,10 @@ def test_xero_rows_add_up_to_each_invoice_and_carry_its_status(
     for number, mine in by_number.items():
         lines, net, tax, total, discount = expected[number]
         assert len(mine) == lines + (1 if discount else 0)  # a row per line, and the discount
-        assert sum(Decimal(r["*Quantity"]) * Decimal(r["*UnitAmount"]) for r in mine).quantize(Decimal("0.01")) == net
+        assert (
+            sum(Decimal(r["*Quantity"]) * Decimal(r["*UnitAmount"]) for r in mine).quantize(Decimal("0.01"))
+            == net
+        )
         assert sum(Decimal(r["TaxAmount"]) for r in mine) == tax
         assert {Decimal(r["Total"]) for r in mine} == {total}
         assert {r["Currency"] for r in mine} == {"EUR"}

@@ -29,14 +29,21 @@ def refused(db: Database, text: str) -> str:
 def test_the_keys_are_stored_and_a_second_import_changes_nothing(db: Database) -> None:
     load(db, FIRM)
     with db.transaction(read_only=True) as conn:
-        assert dict(tuple(r) for r in conn.execute(select(Task.name, Task.utbms)).all()) == {"Discovery": "L310", "Strategy": "L120"}
-        assert dict(tuple(r) for r in conn.execute(select(WorkType.name, WorkType.utbms)).all()) == {"Drafting": "A103", "Research": "A102"}
+        assert dict(tuple(r) for r in conn.execute(select(Task.name, Task.utbms)).all()) == {
+            "Discovery": "L310",
+            "Strategy": "L120",
+        }
+        assert dict(tuple(r) for r in conn.execute(select(WorkType.name, WorkType.utbms)).all()) == {
+            "Drafting": "A103",
+            "Research": "A102",
+        }
         assert dict(tuple(r) for r in conn.execute(select(Person.slack_id, Person.timekeeper_class)).all()) == {
             "U0PARTNER": None, "U0MEMBER": "AS"}  # fmt: skip
         assert conn.scalar(select(Project.client_matter_id).where(Project.code == "LIT-1")) == "CLM-77"
         acme = conn.execute(
-            select(Client.ebilling, Client.ledes_client_id, Client.einvoice, Client.country, Client.tax_category)
-            .where(Client.name == "Acme Corp")
+            select(
+                Client.ebilling, Client.ledes_client_id, Client.einvoice, Client.country, Client.tax_category
+            ).where(Client.name == "Acme Corp")
         ).one()
         assert tuple(acme) == (
             "ledes", "ACME01", "factur-x", "DE", None)  # fmt: skip
@@ -50,15 +57,22 @@ def test_the_keys_are_stored_and_a_second_import_changes_nothing(db: Database) -
 def test_a_wrong_code_is_refused_naming_the_key_and_valid_examples(db: Database) -> None:
     said = refused(db, FIRM.replace("utbms: L310", "utbms: L999").replace("utbms: A103", "utbms: L110"))
     assert "(LIT-1) tasks[0]: utbms 'L999' is not a UTBMS task code, such as L110 Fact Investigation" in said
-    assert "work_types[0]: utbms L110 is a task code (Fact Investigation/Development): give it on a task" in said
-    said = refused(db, FIRM.replace("utbms: L120", "utbms: A104").replace("timekeeper_class: AS", "timekeeper_class: XX"))
+    assert (
+        "work_types[0]: utbms L110 is a task code (Fact Investigation/Development): give it on a task" in said
+    )
+    said = refused(
+        db, FIRM.replace("utbms: L120", "utbms: A104").replace("timekeeper_class: AS", "timekeeper_class: XX")
+    )
     assert "utbms A104 is an activity code (Review/analyze): give it on a work type" in said
     assert "timekeeper_class 'XX' must be one of PT (Partner), AS (Associate)" in said
 
 
 def test_countries_and_e_billing_needs_are_checked(db: Database) -> None:
     said = refused(db, FIRM.replace("country: DE", "country: UK"))
-    assert "country 'UK' is not an ISO 3166-1 alpha-2 country code such as FR, DE or US (the United Kingdom is GB)" in said
+    assert (
+        "country 'UK' is not an ISO 3166-1 alpha-2 country code such as FR, DE or US (the United Kingdom is GB)"
+        in said
+    )
     said = refused(db, FIRM.replace("    country: DE\n", "").replace("    ledes_client_id: ACME01\n", ""))
     assert "einvoice: factur-x needs the client's country" in said
     assert "ebilling: ledes needs ledes_client_id" in said

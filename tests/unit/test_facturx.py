@@ -78,8 +78,12 @@ def test_the_invoice_is_pdf_a_3b_with_a_valid_en16931_xml_whose_totals_are_print
     assert sum(lines) == line_total and line_total - allowance == basis and basis + tax == grand == due
     for value in (*lines, line_total, allowance, tax, grand):  # each is on the printed invoice
         assert invoice_view._money(value, "EUR", "en_US") in text, value
-    assert [c.text for c in root.iter(f"{RAM}CategoryCode")] == ["S"] * len(root.findall(f".//{RAM}CategoryCode"))
-    assert root.find(f".//{RAM}SellerTradeParty/{RAM}SpecifiedTaxRegistration/{RAM}ID").text == "FR12345678901"
+    assert [c.text for c in root.iter(f"{RAM}CategoryCode")] == ["S"] * len(
+        root.findall(f".//{RAM}CategoryCode")
+    )
+    assert (
+        root.find(f".//{RAM}SellerTradeParty/{RAM}SpecifiedTaxRegistration/{RAM}ID").text == "FR12345678901"
+    )
     assert root.find(f".//{RAM}BuyerTradeParty/{RAM}PostalTradeAddress/{RAM}CountryID").text == "DE"
     assert root.find(f".//{RAM}SellerTradeParty/{RAM}PostalTradeAddress/{RAM}CountryID").text == "FR"
 
@@ -134,7 +138,9 @@ def test_a_firm_tax_id_without_a_country_prefix_is_a_tax_registration(tax_id: st
     from tests.unit.test_invoice_pdf import _doc
 
     doc = _doc(einvoice="factur-x", tax_category="S")
-    doc = replace(doc, firm=replace(doc.firm, tax_id=tax_id, country="US"), client=replace(doc.client, country="US"))
+    doc = replace(
+        doc, firm=replace(doc.firm, tax_id=tax_id, country="US"), client=replace(doc.client, country="US")
+    )
     root = etree.fromstring(facturx.xml(doc))
     node = root.find(f".//{RAM}SellerTradeParty/{RAM}SpecifiedTaxRegistration/{RAM}ID")
     assert node.text == tax_id and node.get("schemeID") == "FC"

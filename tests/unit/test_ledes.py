@@ -83,8 +83,18 @@ def entry(db: Database, code: str, day: date, hours: str, *, task: str | None = 
 def november(db: Database) -> None:
     entry(db, "LIT-1", date(2026, 11, 3), "1.5", task="Strategy", who="U0PARTNER", work_type="Research",
           description="Strategy call | with [client]")  # fmt: skip
-    entry(db, "LIT-1", date(2026, 11, 4), "0.1", task="Discovery", work_type="Drafting", description="Draft RFP")
-    entry(db, "LIT-1", date(2026, 11, 5), "0.1", task="Discovery", work_type="Drafting", description="Revise RFP")
+    entry(
+        db, "LIT-1", date(2026, 11, 4), "0.1", task="Discovery", work_type="Drafting", description="Draft RFP"
+    )
+    entry(
+        db,
+        "LIT-1",
+        date(2026, 11, 5),
+        "0.1",
+        task="Discovery",
+        work_type="Drafting",
+        description="Revise RFP",
+    )
     entry(db, "LIT-1", date(2026, 11, 6), "0.1", task="Discovery", description="Übersicht\nzweite Zeile")
 
 
@@ -132,7 +142,9 @@ def test_the_ledes_file_parses_back_and_adds_up_to_the_invoice_to_the_cent(
     fees = [r for r in rows if r["EXP/FEE/INV_ADJ_TYPE"] == "F" and r["TIMEKEEPER_ID"]]
     assert len(fees) == 4  # one per billed entry
     # The fee lines' totals are the invoice's time lines, to the cent.
-    assert sum(Decimal(r["LINE_ITEM_TOTAL"]) for r in fees) == sum(x.amount for x in lines if x.kind == "time")
+    assert sum(Decimal(r["LINE_ITEM_TOTAL"]) for r in fees) == sum(
+        x.amount for x in lines if x.kind == "time"
+    )
     partner = fees[0]
     assert (partner["LINE_ITEM_TASK_CODE"], partner["LINE_ITEM_ACTIVITY_CODE"], partner["TIMEKEEPER_NAME"],
             partner["TIMEKEEPER_CLASSIFICATION"], partner["LINE_ITEM_UNIT_COST"], partner["LINE_ITEM_NUMBER_OF_UNITS"],
@@ -142,7 +154,10 @@ def test_the_ledes_file_parses_back_and_adds_up_to_the_invoice_to_the_cent(
     members = fees[1:]
     assert {m["TIMEKEEPER_NAME"] for m in members} == {"Muller, Max"}  # ASCII
     assert {m["TIMEKEEPER_CLASSIFICATION"] for m in members} == {"AS"}
-    assert members[2]["LINE_ITEM_DESCRIPTION"] == "Ubersicht zweite Zeile" and members[2]["LINE_ITEM_ACTIVITY_CODE"] == ""
+    assert (
+        members[2]["LINE_ITEM_DESCRIPTION"] == "Ubersicht zweite Zeile"
+        and members[2]["LINE_ITEM_ACTIVITY_CODE"] == ""
+    )
     # 0.1 h at 312.5625 is 31.26 each; the invoice line prices 0.3 h once: 93.77. The last carries -0.01.
     assert [m["LINE_ITEM_TOTAL"] for m in members] == ["31.26", "31.26", "31.25"]
     assert [m["LINE_ITEM_ADJUSTMENT_AMOUNT"] for m in members] == ["0.00", "0.00", "-0.01"]
@@ -150,7 +165,11 @@ def test_the_ledes_file_parses_back_and_adds_up_to_the_invoice_to_the_cent(
     assert (fixed["EXP/FEE/INV_ADJ_TYPE"], fixed["LINE_ITEM_NUMBER_OF_UNITS"], fixed["LINE_ITEM_UNIT_COST"],
             fixed["LINE_ITEM_TOTAL"]) == ("F", "1.00", "1200.00", "1200.00")  # fmt: skip
     [discount] = [r for r in rows if r["EXP/FEE/INV_ADJ_TYPE"] == "IF"]
-    assert Decimal(discount["LINE_ITEM_TOTAL"]) == Decimal(discount["LINE_ITEM_ADJUSTMENT_AMOUNT"]) == -invoice.discount
+    assert (
+        Decimal(discount["LINE_ITEM_TOTAL"])
+        == Decimal(discount["LINE_ITEM_ADJUSTMENT_AMOUNT"])
+        == -invoice.discount
+    )
 
 
 def test_a_client_not_e_billed_or_a_draft_is_refused_before_a_number_is_taken(

@@ -138,7 +138,9 @@ def test_ebilling_migration_adds_its_columns_and_downgrades(empty_database_url: 
     assert "utbms" in {c["name"] for c in inspect(engine).get_columns("tasks")}
     assert "utbms" in {c["name"] for c in inspect(engine).get_columns("work_types")}
     with engine.connect() as conn:
-        assert list(conn.execute(text("SELECT name, einvoice, country FROM clients"))) == [("Acme", None, None)]
+        assert list(conn.execute(text("SELECT name, einvoice, country FROM clients"))) == [
+            ("Acme", None, None)
+        ]
     command.downgrade(alembic_config(engine), "0019")
     assert not added & {c["name"] for c in inspect(engine).get_columns("clients")}
     assert "timekeeper_class" not in {c["name"] for c in inspect(engine).get_columns("people")}
