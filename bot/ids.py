@@ -87,3 +87,8 @@ SHARE_EXPIRES_BLOCK, SHARE_EXPIRES_INPUT = "share_expires", "share_expires_pick"
 SHARE_OPTIONS_BLOCK, SHARE_OPTIONS_INPUT = "share_options", "share_options_check"
 SHARE_LINKS_MODAL = "share_links_modal"  # callback_id; private_metadata sealed {"u": clicker, "c": client}
 SHARE_REVOKE = "share_revoke"
+
+# /track report: the summary's CSV and XLSX buttons (":csv" / ":xlsx"); value: JSON of the
+# report's request (bot.services.report.publish.button_value). Who clicks is the reader.
+REPORT_FILE = "report_file"
+REPORT_FILES_BLOCK = "report_files"

@@ -14,11 +14,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from bot.errors import UserError
 from bot.services import approvals, digest, forgotten, missing_hours
+from bot.services import report as reports
 from bot.services.approvals import Decision, EntryDecided
 from bot.services.budgets import BudgetAlert
 from bot.services.invoices import posts as invoice_posts
 from bot.services.reminders import PendingReminder
+from bot.services.report import publish as report_posts
 from bot.views import approval as approval_views
 from bot.views import budgets as budget_views
 from bot.views import digest as digest_views
@@ -26,6 +29,8 @@ from bot.views import forgotten as forgotten_views
 from bot.views import invoices as invoice_views
 from bot.views import missing_hours as missing_hours_views
 from bot.views import reminders as reminder_views
+from bot.views import report as report_views
+from bot.views import report_chart, report_files
 from storage import outbox
 from storage.models import OutboxStatus
 from storage.outbox import OutboxRow
@@ -239,3 +244,28 @@ def _invoice_redraw(conn: Connection, row: OutboxRow, _context: Context) -> Call
 def _invoice_nothing(_conn: Connection, row: OutboxRow, _context: Context) -> Call:
     """A run that issued nothing: why, to its requester."""
     return Call("chat.postMessage", invoice_views.nothing(row.payload))
+
+
+@renders(report_posts.CHART)
+def _report_chart(_conn: Connection, row: OutboxRow, _context: Context) -> Call:
+    """A report's chart, drawn from the figures its summary showed (matplotlib: here, on the
+    sender's thread, never on a request's)."""
+    chart = report_chart.Chart.from_payload(row.payload)
+    return Call(
+        UPLOAD, {"filename": chart.filename, "content": report_chart.png(chart), "title": chart.title}
+    )
+
+
+@renders(report_posts.FILE)
+def _report_file(conn: Connection, row: OutboxRow, _context: Context) -> Call | None:
+    """A report as CSV or XLSX, gathered when it goes out, for its reader as they are then."""
+    wanted = report_posts.file_wanted(row.payload)
+    try:
+        found = reports.build(conn, str(row.user_id), wanted.request)
+    except UserError:  # the reader is gone: nobody to send it to
+        return None
+    content = report_files.csv_bytes(found) if wanted.fmt == "csv" else report_files.xlsx_bytes(found)
+    name = report_posts.filename(wanted.request, wanted.token, wanted.fmt)
+    return Call(
+        UPLOAD, {"filename": name, "content": content, "title": report_views.file_title(found, wanted.fmt)}
+    )

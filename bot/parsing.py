@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot import dates, invoice_words, time_words
+from bot import dates, invoice_words, report_words, time_words
 from bot.errors import UserError
 
 USAGE = {
@@ -38,6 +38,7 @@ USAGE = {
     "off": time_words.OFF_USAGE,
     "invoice": invoice_words.INVOICE_USAGE,
     "clients": invoice_words.CLIENTS_USAGE,
+    "report": report_words.REPORT_USAGE,
     "reminders": time_words.REMINDERS_USAGE,
     "today": "`/track today`",
     "week": "`/track week`",
@@ -150,6 +151,7 @@ Command = (
     | time_words.Reminders
     | invoice_words.InvoiceRequest
     | invoice_words.ClientsOverview
+    | report_words.ReportRequest
 )
 
 
@@ -278,6 +280,8 @@ def parse(text: str, today: date, *, day_first: bool = False) -> Command:
         return invoice_words.parse_invoice(args, today)
     if sub == "clients":
         return invoice_words.parse_clients(args)
+    if sub == "report":
+        return report_words.parse_report(args, today)
     if sub == "stop":
         return Stop(" ".join(args) or None)
     if sub in ("discard", "status", "today", "week", "help"):

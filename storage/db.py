@@ -206,11 +206,14 @@ class Database:
         return getattr(self._local, "batch", None)
 
     @contextmanager
-    def transaction(self, *, read_only: bool = False) -> Iterator[Connection]:
+    def transaction(self, *, read_only: bool = False, snapshot: bool = False) -> Iterator[Connection]:
         """A transaction: committed when the block ends, rolled back on any error.
 
         ``read_only`` units never write; on SQLite they run beside the writer instead of
-        queueing for the write lock (WAL readers see the last commit)."""
+        queueing for the write lock (WAL readers see the last commit). ``snapshot``: every
+        statement sees the same commit, as a SQLite transaction always does (PostgreSQL:
+        REPEATABLE READ, where READ COMMITTED reads each statement's latest; for reads of
+        several statements that must add up, such as a report)."""
         open_unit = self._open()
         if open_unit is not None:  # nested: the outer unit commits
             if open_unit.read_only and not read_only:
@@ -224,7 +227,7 @@ class Database:
                 yield batch.conn
             return
         if read_only or not self.sqlite:
-            yield from self._plain(read_only)
+            yield from self._plain(read_only, snapshot and not self.sqlite)
             return
         assert self._write_lock is not None
         with self._write_lock:
@@ -238,8 +241,10 @@ class Database:
                 raise
         _run(unit.committed)
 
-    def _plain(self, read_only: bool) -> Iterator[Connection]:
+    def _plain(self, read_only: bool, repeatable: bool = False) -> Iterator[Connection]:
         conn = self.engine.connect()
+        if repeatable:  # for this checkout only: the pool resets it on return
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
         if read_only:
             conn = conn.execution_options(**{READ_ONLY: True})
         unit = _Unit(conn, read_only)

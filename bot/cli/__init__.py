@@ -151,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     shr.add_argument("--revoke", metavar="TOKEN_OR_URL", help="revoke a link: it answers 404 from then on")
     shr.add_argument("--list", action="store_true", help="list the links (of --client, or all)")
 
+    from bot.cli.report import add_parser as add_report
+
+    add_report(sub, _date)  # punchcard report (and its --quality / --metrics)
+
     out = sub.add_parser("outbox", help="what the bot sends on its own: list, or retry failed messages")
     out.add_argument("--failed", action="store_true", help="only messages that failed")
     out.add_argument("--limit", type=int, default=50, help="how many, newest first (default 50)")
@@ -177,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from bot.cli import accounting, backup, data, invoice, ops, share
+    from bot.cli.report import report
 
     handlers = {
         "serve": ops.serve, "scheduler": ops.scheduler, "db": ops.db_upgrade, "outbox": ops.outbox,
@@ -184,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         "period": data.period, "rates": data.rates_explain, "invoice": invoice.invoice,
         "accounting-export": accounting.accounting_export,
         "backup": backup.backup, "restore": backup.restore, "share": share.share,
+        "report": report,
     }  # fmt: skip
     try:
         return handlers[args.command](Settings.from_env(), args)

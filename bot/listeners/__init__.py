@@ -16,6 +16,7 @@ from bot.listeners import (
     invoices,
     missing_hours,
     options,
+    reports,
     shortcuts,
     submission_entries,
     timer_choices,
@@ -36,5 +37,6 @@ def register_listeners(app: App, deps: Deps) -> None:
     missing_hours.register(app, deps)
     invoices.register(app, deps)
     clients.register(app, deps)
+    reports.register(app, deps)
     shortcuts.register(app, deps)
     events.register(app, deps)

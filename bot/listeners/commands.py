@@ -12,16 +12,17 @@ from typing import Any
 from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
-from bot import dates, invoice_words, parsing
+from bot import dates, invoice_words, parsing, report_words
 from bot.context import Deps
 from bot.listeners.clients import send_clients
 from bot.listeners.forms import open_form
+from bot.listeners.reports import send_report
 from bot.notify import home_changed
 from bot.profiles import refresh_person
 from bot.services import people, track
 from bot.services.clock import local_date
 from bot.services.entries import Invalid
-from bot.services.track import ClientsWanted, FormRequest
+from bot.services.track import ClientsWanted, FormRequest, ReportWanted
 from bot.views import refusals
 from bot.views import timers as timer_views
 from bot.views import track as views
@@ -46,6 +47,7 @@ READ_ONLY = (
     parsing.Approvals,
     invoice_words.InvoiceRequest,
     invoice_words.ClientsOverview,
+    report_words.ReportRequest,
 )
 
 
@@ -56,6 +58,7 @@ class Reply:
     refresh_profile: bool = False  # registered from this request: read their Slack profile after the ack
     changed: bool = False  # timer or entries changed: republish the Home tab
     clients: int | None = None  # /track clients: this page of the overview, sent after the ack
+    report: ReportWanted | None = None  # /track report: gathered and sent after the ack
 
 
 def register(app: App, deps: Deps) -> None:
@@ -76,6 +79,10 @@ def register(app: App, deps: Deps) -> None:
         if page is not None:
             url = command["response_url"]
             deps.background(lambda: send_clients(deps, url, user_id, page))
+        wanted = reply.report
+        if wanted is not None:
+            reply_url = command["response_url"]
+            deps.background(lambda: send_report(deps, reply_url, user_id, wanted.request))
         if reply.refresh_profile:
             deps.background(lambda: refresh_person(deps, client, user_id))
         if reply.changed:
@@ -101,6 +108,8 @@ def run_track(deps: Deps, *, user_id: str, text: str, user_name: str | None = No
                 return Reply({}, form=result, refresh_profile=refresh)
             if isinstance(result, ClientsWanted):
                 return Reply({}, clients=result.page, refresh_profile=refresh)
+            if isinstance(result, ReportWanted):
+                return Reply(views.render(person, result), report=result, refresh_profile=refresh)
             changed = not isinstance(command, READ_ONLY)
             return Reply(views.render(person, result), refresh_profile=refresh, changed=changed)
     except Exception as err:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection
 
-from bot import invoice_words, parsing, time_words
+from bot import invoice_words, parsing, report_words, time_words
 from bot.errors import Refused
 from bot.services import approvals, audit, catalog, entries, people, pricing, reports, time_off, timers
 from bot.services.entries import Saved
@@ -60,6 +60,14 @@ class ClientsWanted:
 
 
 @dataclass(frozen=True)
+class ReportWanted:
+    """``/track report``: gathered after the ack (a query over the period's entries, every
+    person's for partners and admins: ``bot.services.report``)."""
+
+    request: report_words.ReportRequest
+
+
+@dataclass(frozen=True)
 class RateAnswer:
     explanation: pricing.Explanation
 
@@ -100,6 +108,7 @@ Result = (
     | people.ReminderSettings
     | invoice_runs.InvoiceQueued
     | ClientsWanted
+    | ReportWanted
 )
 
 
@@ -167,6 +176,8 @@ def execute(conn: Connection, person: PersonRow, command: parsing.Command, *, no
         case invoice_words.ClientsOverview(page=page):
             may_invoice(conn, person.slack_id)
             return ClientsWanted(page)
+        case report_words.ReportRequest():
+            return ReportWanted(command)
         case parsing.LastEntry(action=action):
             last = entries.last_entry(conn, person)
             if last is None:

@@ -21,6 +21,7 @@ from bot.services.track import (
     Logged,
     RateAnswer,
     Reopened,
+    ReportWanted,
     Result,
     StatusResult,
     Stopped,
@@ -105,6 +106,8 @@ def render(person: PersonRow, result: Result) -> Message:
             return invoice_views.queued(result)
         case ClientsWanted():
             return message("Gathering every client's figures…")
+        case ReportWanted():
+            return message("Building your report…")
         case approvals.SubmitResult():
             from bot.views.approval import submitted
 
@@ -293,6 +296,12 @@ HELP_LINES = [
         "/track invoice Acme last month",
     ),
     ("clients", "Unbilled time, awaiting approval and the last invoice, per client", "/track clients"),
+    (
+        "report",
+        "Hours, billable share and value for a period, by client, project, task, person or work type; "
+        "a chart to your DM, CSV or XLSX on request",
+        "/track report last month by project",
+    ),
     ("today", "Today's entries against your schedule", "/track today"),
     ("week", "This week's entries against your schedule", "/track week"),
     ("help", "This list", "/track help"),

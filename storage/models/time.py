@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, Money, Timestamps, UTCDateTime
@@ -19,6 +19,13 @@ class EntryStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     BILLED = "billed"
+
+
+# An entry priced live from the rate book (a billable draft, submitted or rejected entry, or
+# one whose price was never frozen): the reports' second statement reads only these, through
+# the partial index ``ix_time_entries_live`` (storage.report.live). The same text is the
+# index's WHERE and the query's, so that SQLite's planner sees the one implies the other.
+LIVE_PRICED = "billable AND (billed_seconds IS NULL OR status NOT IN ('approved', 'billed'))"
 
 
 class EntrySource(StrEnum):
@@ -41,6 +48,17 @@ class TimeEntry(Timestamps, Base):
         Index("ix_time_entries_person_date", "person_id", "date"),
         Index("ix_time_entries_project_date", "project_id", "date"),
         Index("ix_time_entries_date_person", "date", "person_id", "duration_seconds"),
+        Index(
+            "ix_time_entries_live",
+            "date",
+            "project_id",
+            "person_id",
+            "task_id",
+            "work_type_id",
+            "duration_seconds",
+            sqlite_where=text(LIVE_PRICED),
+            postgresql_where=text(LIVE_PRICED),
+        ),  # fmt: skip
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
