@@ -8,6 +8,7 @@ import gc
 import logging
 import os
 import signal
+import socket as sockets
 import sys
 import threading
 from collections.abc import Iterator
@@ -48,7 +49,16 @@ def worker(settings: Settings, db: Database, *, scheduler: bool) -> Worker:
     )
 
 
-def serve(settings: Settings, *, host: str, port: int, socket: bool, threads: int = DISPATCH_THREADS) -> int:
+def serve(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    socket: bool,
+    threads: int = DISPATCH_THREADS,
+    listener: sockets.socket | None = None,
+) -> int:
+    """``listener``: a bound socket to serve HTTP on instead of ``host``:``port``."""
     settings.require_slack(socket=socket)
     db = open_db(settings)
     deps = Deps(db=db, secret=settings.signing_secret or settings.bot_token or "", base_url=settings.base_url)
@@ -61,8 +71,9 @@ def serve(settings: Settings, *, host: str, port: int, socket: bool, threads: in
             logger.info("Punchcard running in Socket Mode")
             threading.Event().wait()
             return 0
+        secret = settings.signing_secret or ""
         return _serve_http(
-            app, db, deps, signing_secret=settings.signing_secret or "", host=host, port=port, threads=threads
+            app, db, deps, signing_secret=secret, host=host, port=port, threads=threads, listener=listener
         )
     finally:
         background.stop()
@@ -88,7 +99,15 @@ def _connect_socket(app: App, settings: Settings) -> SocketModeHandler:
 
 
 def _serve_http(
-    app: App, db: Database, deps: Deps, *, signing_secret: str, host: str, port: int, threads: int
+    app: App,
+    db: Database,
+    deps: Deps,
+    *,
+    signing_secret: str,
+    host: str,
+    port: int,
+    threads: int,
+    listener: sockets.socket | None = None,
 ) -> int:
     import uvicorn
 
@@ -114,7 +133,11 @@ def _serve_http(
     logger.info("Punchcard listening on http://%s:%d/slack/events", host, port)
     stop_checkpoints = start_checkpoints(db.engine)
     try:
-        uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
+        if listener is None:
+            uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
+        else:
+            config = uvicorn.Config(web, log_level="warning", access_log=False)
+            uvicorn.Server(config).run(sockets=[listener])
     finally:
         stop_checkpoints()
     return 0

@@ -10,6 +10,7 @@ def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one() -> Non
     commands = re.findall(r"```sh\n(.+?)\n```", setup)
     assert len(commands) == 2
     run_bot, run_tests = commands
-    assert "punchcard serve" in run_bot
+    assert "punchcard try" in run_bot  # the first look needs no Slack workspace
+    assert "punchcard serve" in readme.split("## Install in your Slack", 1)[1]
     assert "pytest" in run_tests
     assert run_tests in (ROOT / ".ci" / "run").read_text()

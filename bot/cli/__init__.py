@@ -152,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     shr.add_argument("--list", action="store_true", help="list the links (of --client, or all)")
 
     from bot.cli.report import add_parser as add_report
+    from bot.sandbox.run import add_parser as add_try
+
+    add_try(sub)  # punchcard try: the sandbox
 
     add_report(sub, _date)  # punchcard report (and its --quality / --metrics)
 
@@ -182,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from bot.cli import accounting, backup, data, invoice, ops, share
     from bot.cli.report import report
+    from bot.sandbox.run import try_it
 
     handlers = {
         "serve": ops.serve, "scheduler": ops.scheduler, "db": ops.db_upgrade, "outbox": ops.outbox,
@@ -189,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         "period": data.period, "rates": data.rates_explain, "invoice": invoice.invoice,
         "accounting-export": accounting.accounting_export,
         "backup": backup.backup, "restore": backup.restore, "share": share.share,
-        "report": report,
+        "report": report, "try": try_it,
     }  # fmt: skip
     try:
         return handlers[args.command](Settings.from_env(), args)
