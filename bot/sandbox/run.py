@@ -5,6 +5,7 @@ Punchcard served exactly as ``punchcard serve`` serves it on a port of its own b
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import secrets
 import socket
@@ -59,6 +60,15 @@ def try_it(_settings: Settings, args: argparse.Namespace) -> int:
         seeded = seed(db, now=utcnow())
         print(f"Made {path.name}: {seeded} ({time.monotonic() - began:.1f} s)", file=sys.stderr)
     ws = _workspace(db, base)
+    kept = path.with_name(path.stem + ".slack.json")
+    if new:
+        kept.unlink(missing_ok=True)
+    elif kept.exists():
+        try:
+            ws.load(json.loads(kept.read_text()))
+        except (ValueError, KeyError, TypeError) as err:
+            print(f"{kept.name} could not be read ({err}): the channels start empty", file=sys.stderr)
+    threading.Thread(target=_keep, args=(ws, kept), name="sandbox-keep", daemon=True).start()
     player = Player(ws, f"http://127.0.0.1:{bot.getsockname()[1]}/slack/events", secret)
     from bot.scheduler import JOBS
 
@@ -70,6 +80,18 @@ def try_it(_settings: Settings, args: argparse.Namespace) -> int:
         return serve(settings, host="127.0.0.1", port=bot.getsockname()[1], socket=False, listener=bot)
     finally:
         stand_in.shutdown()
+
+
+def _keep(ws: Workspace, path: Path) -> None:
+    """Writes the stand-in's conversations to ``path`` a second after they change."""
+    saved = ws.version
+    while True:
+        time.sleep(1.0)
+        if ws.version != saved:
+            saved = ws.version
+            temporary = path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(ws.dump()))
+            temporary.replace(path)
 
 
 def _bind(port: int) -> socket.socket:

@@ -8,6 +8,7 @@ the bot's DM with a person, ``V…`` views, ``F…`` files, message ``ts`` the t
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
@@ -159,6 +160,34 @@ class Workspace:
                 "channels": [{"id": c.id, "name": c.name, "kind": c.kind} for c in shown],
                 "messages": messages, "home": self.homes.get(user), "modals": self.modals.get(user, []),
             }))  # fmt: skip
+
+    # -- kept between runs ----------------------------------------------------------------------
+
+    def dump(self) -> dict[str, Any]:
+        """What a restart keeps (``try.slack.json`` beside ``try.db``): conversations, Home
+        tabs and files; not modals, triggers or response URLs (Slack forgets those too)."""
+        with self.lock:
+            return json.loads(json.dumps({
+                "version": self.version,
+                "channels": [[c.id, c.name, c.kind] for c in self.channels.values()],
+                "messages": self.messages, "homes": self.homes,
+                "files": [[f.id, f.name, f.title, f.mimetype, base64.b64encode(f.content).decode()]
+                          for f in self.files.values() if f.content],
+            }))  # fmt: skip
+
+    def load(self, data: dict[str, Any]) -> None:
+        with self.lock:
+            for cid, name, kind in data.get("channels", []):
+                self.channels.setdefault(cid, Channel(cid, name, kind))
+            self.messages.update(data.get("messages", {}))
+            self.homes.update(data.get("homes", {}))
+            for fid, name, title, mimetype, content in data.get("files", []):
+                self.files[fid] = File(fid, name, title, base64.b64decode(content), mimetype)
+            numbers = [
+                int(x[1:]) for x in [*self.files, *(h["id"] for h in self.homes.values())] if x[1:].isdigit()
+            ]
+            self._ids = itertools.count(max(numbers, default=0) + 1)
+            self.version = int(data.get("version", 0)) + 1
 
     def name_of(self, user: str) -> str:
         found = self.people.get(user)

@@ -162,3 +162,17 @@ def test_the_page_server_answers_the_web_api_only_with_the_token(ws: Workspace) 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_conversations_home_tabs_and_files_outlive_a_restart(ws: Workspace) -> None:
+    call(ws, "chat.postMessage", {"channel": "U0MEMBER", "text": "kept"})
+    call(ws, "views.publish", {"user_id": "U0MEMBER", "view": {"type": "home", "blocks": []}})
+    step = call(ws, "files.getUploadURLExternal", {"filename": "r.png", "length": "3"})
+    receive_upload(ws, step["file_id"], b"png")
+    again = Workspace("Hale & Partners LLP", BASE)
+    again.people.update(ws.people)
+    again.load(json.loads(json.dumps(ws.dump())))
+    seen = again.seen_by("U0MEMBER")
+    assert [m["text"] for m in seen["messages"]["DU0MEMBER"]] == ["kept"] and seen["home"] is not None
+    assert again.files[step["file_id"]].content == b"png"
+    assert again.next_id("F") not in ws.files  # new ids do not reuse old ones
