@@ -15,7 +15,8 @@ from importlib import resources
 from typing import Any
 
 from bot.sandbox.interact import Player, Refused
-from bot.sandbox.slack import SlackError, Workspace, call, receive_upload
+from bot.sandbox.slack import SlackError, Workspace
+from bot.sandbox.web_api import call, receive_upload
 
 logger = logging.getLogger(__name__)
 POLL = 25.0  # seconds a long poll waits for a change

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from bot.sandbox.interact import Origin, Player
-from bot.sandbox.slack import GENERAL, Person, SlackError, Workspace, call, receive_upload
+from bot.sandbox.slack import GENERAL, Person, SlackError, Workspace
+from bot.sandbox.web_api import call, receive_upload
 from bot.signing import is_signed
 
 BASE = "http://127.0.0.1:9"
