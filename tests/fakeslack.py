@@ -43,6 +43,29 @@ AUTH_TEST = {
     "is_enterprise_install": False,
 }
 
+# Every Block Kit payload that reached a FakeSlack, or came back to the tests in a signed request's
+# JSON answer, this session: {"kind": "blocks" | "view", "source": method, "payload": blocks or view}.
+# tests/e2e/test_sandbox_renderer.py draws them all with the sandbox page's renderer.
+BLOCK_KIT_SEEN: list[dict[str, Any]] = []
+
+
+def record_block_kit(source: str, body: Any) -> None:
+    """Keep the ``blocks`` list and the ``view`` (a modal, home or ``response_action`` view) of a
+    request or answer body."""
+    if isinstance(body, bytes):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return
+    if not isinstance(body, dict):
+        return
+    if isinstance(body.get("blocks"), list):
+        BLOCK_KIT_SEEN.append({"kind": "blocks", "source": source, "payload": body["blocks"]})
+    view = body.get("view")
+    if isinstance(view, dict) and isinstance(view.get("blocks"), list):
+        BLOCK_KIT_SEEN.append({"kind": "view", "source": source, "payload": view})
+
+
 # Keys never json-decoded even when their value looks like JSON: free text stays text.
 _TEXT_KEYS = frozenset({"text", "initial_comment", "title", "filename", "alt_text", "command"})
 
@@ -368,6 +391,8 @@ class FakeSlack:
             params = parse_params(split.query, body, content_type)
 
         call = Call(method=method, params=params, headers=headers, path=raw_path)
+        if method != "file_upload":
+            record_block_kit(method, params)
         with self._lock:
             delay = self._delays.get(method, 0.0)
         if delay:
@@ -530,4 +555,4 @@ def _describe(call: Call) -> str:
     return f"{call.method}{flag} {text}"
 
 
-__all__ = ["Call", "FakeSlack", "Headers", "make_user", "parse_params"]
+__all__ = ["BLOCK_KIT_SEEN", "Call", "FakeSlack", "Headers", "make_user", "parse_params", "record_block_kit"]

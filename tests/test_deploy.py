@@ -238,9 +238,9 @@ def test_the_backup_timer_runs_punchcard_backup_into_the_data_dir() -> None:
 # --- the README and the settings ----------------------------------------------------------
 
 
-def test_the_readme_deploy_section_follows_the_slack_app_and_names_command_port_and_healthz() -> None:
+def test_the_readme_deploy_section_follows_installing_in_slack_and_names_command_port_and_healthz() -> None:
     headings = re.findall(r"^## (.+)$", README, re.M)
-    assert headings[headings.index("Create the Slack app") + 1] == "Deploy"
+    assert headings[headings.index("Install in your Slack") + 1] == "Deploy"
     deploy = section("Deploy")
     port = port_of(docker_cmd())
     assert " ".join(docker_cmd()[:2]) in deploy  # punchcard serve
