@@ -77,3 +77,14 @@ def test_services_hold_no_statements() -> None:
                 if names or node.module != "sqlalchemy":
                     found[str(path.relative_to(ROOT))] = sorted(names) or [node.module]
     assert found == {}
+
+
+def test_only_the_cli_knows_the_sandbox() -> None:
+    # punchcard try serves the bot unchanged: no part of the bot may know it runs there.
+    found = {
+        k: v
+        for k, v in offenders("bot", ("bot.sandbox",)).items()
+        if not k.startswith(("bot/cli/", "bot/sandbox/"))
+    }
+    assert found == {}
+    assert offenders("storage", ("bot",)) == {}
