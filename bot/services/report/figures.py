@@ -68,6 +68,7 @@ def tally(
         {p: pricer.terms[c].currency for p, c in clients.items() if c in pricer.terms} if pricer else {}
     )
     rules = _rules(conn, pricer, currency, scope.first, scope.last) if pricer else Rules()
+    currencies = sorted(set(currency.values()))
     groups: dict[GroupKey, Tally] = {}
     whole = Tally()
     for row in store.totals(conn, grouping, scope, rules, value=value):
@@ -76,7 +77,7 @@ def tally(
         found.seconds += row.seconds
         found.billable_seconds += row.billable_seconds
         if row.amount is not None:
-            said = currency[row.project_id or 0]
+            said = currency[row.project_id] if row.project_id is not None else currencies[row.currency or 0]
             (found if grouping else whole).add_value(said, row.amount)
     if pricer is not None:
         _price_live(conn, grouping, scope, rules, pricer, clients, groups, whole)
@@ -97,7 +98,9 @@ def _rules(conn: Connection, pricer: Pricer, currency: dict[int, str], first: da
     rounding = {client: tuple(t.rounder) for client, t in pricer.terms.items()}
     per_unit = {p: 10 ** digits(c) for p, c in currency.items()}
     moduli = residues(conn, set(per_unit.values()))
+    index = {c: i for i, c in enumerate(sorted(set(currency.values())))}
     return Rules(
+        currencies={p: index[c] for p, c in currency.items()},
         breaks=breaks,
         rounding=rounding,  # type: ignore[arg-type]
         per_unit=per_unit,
