@@ -15,6 +15,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from bot import ids
 from bot.services.report import Figures, Group, Report
 from bot.views.blocks import Block, context, escape, header, message, section, truncate
+from bot.views.report_chart import whose
 
 TOP = 15  # groups listed in the summary; the files have them all
 LINE = 180  # characters a group's line may take
@@ -51,14 +52,7 @@ def value(figures: Figures, locale: str = "en_US") -> str:
 
 def scope(report: Report) -> str:
     """Whose time, by what, filtered how: one line."""
-    if report.everyone:
-        said = [f"{escape(report.person)}'s time" if report.person else "everyone's time"]
-    else:
-        said = ["your time"]
-    if report.client:
-        said.append(f"client {escape(report.client)}")
-    if report.project:
-        said.append(f"project {escape(report.project)}")
+    said = [escape(w) for w in whose(report.everyone, report.person, report.client, report.project)]
     by = f"by {report.grouping.replace('-', ' ')}" if report.grouping else "by week"
     return " · ".join([by, *said])
 

@@ -55,19 +55,24 @@ class Chart:
 
     @property
     def subtitle(self) -> str:
-        if self.everyone:
-            said = [f"{self.person}'s time" if self.person else "Everyone's time"]
-        else:
-            said = ["Your time"]
-        if self.client:
-            said.append(f"client {self.client}")
-        if self.project:
-            said.append(f"project {self.project}")
+        said = whose(self.everyone, self.person, self.client, self.project)
+        said[0] = said[0][:1].upper() + said[0][1:]
         share = f"{self.billable_hours / self.hours:.0%} billable" if self.hours else "nothing tracked"
         said.append(f"{self.hours:,.2f} h in all, {share}")
         if self.more:
             said.append(f"top {len(self.labels)} shown, {self.more} more in the CSV")
         return " · ".join(said)
+
+
+def whose(everyone: bool, person: str | None, client: str | None, project: str | None) -> list[str]:
+    """Whose time a report is and how it is filtered, in words (plain text: the summary
+    escapes them for mrkdwn)."""
+    said = [(f"{person}'s time" if person else "everyone's time") if everyone else "your time"]
+    if client:
+        said.append(f"client {client}")
+    if project:
+        said.append(f"project {project}")
+    return said
 
 
 def _period(first: date, last: date) -> str:

@@ -10,16 +10,7 @@
   // Message shortcuts of the app (deploy/slack-manifest.yml): the page cannot ask Punchcard.
   const SHORTCUTS = [{ callback_id: "track_message", name: "Track time for this message" }];
 
-  function h(tag, attrs, ...kids) {
-    const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v == null || v === false) continue;
-      if (k === "class") el.className = v;
-      else el.setAttribute(k, v === true ? "" : String(v));
-    }
-    for (const kid of kids.flat()) if (kid != null && kid !== "") el.append(kid instanceof Node ? kid : String(kid));
-    return el;
-  }
+  const h = BlockKit.h; // blockkit.js loads first
 
   const hash = decodeURIComponent(location.hash.slice(1));
   const S = {

@@ -8,6 +8,7 @@
  *   collectState(root, {dirtyOnly}) -> values     Slack's state.values of the inputs under root
  *   applyState(root, values)                      put collected values back (after a redraw)
  *   showErrors(root, errors) -> {block_id: msg}   errors under their blocks; those with no block
+ *   h(tag, attrs, ...children) -> HTMLElement     the element builder the page uses too
  * }
  * ctx (all optional): people [{id, name}] or {id: name}, channels [{id, name}],
  * onAction(action) when an element fires (Slack's block_actions action object),
@@ -559,5 +560,5 @@
 
   const placeholders = (root) => root.querySelectorAll("[data-placeholder]").length;
 
-  window.BlockKit = { renderBlocks, renderText, mrkdwn, placeholders, collectState, applyState, showErrors, emoji: EMOJI };
+  window.BlockKit = { renderBlocks, renderText, mrkdwn, placeholders, collectState, applyState, showErrors, emoji: EMOJI, h };
 })();
