@@ -52,3 +52,26 @@ def message(text: str, blocks: list[Block] | None = None, *, ephemeral: bool = T
     if ephemeral:
         msg["response_type"] = "ephemeral"
     return msg
+
+
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: list[Block],
+    *,
+    metadata: str,
+    submit: str | None = None,
+    close: str = "Cancel",
+) -> dict[str, Any]:
+    """A modal view: ``metadata`` its (sealed) private_metadata; no ``submit``, no submit button."""
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": truncate(title, 24)},
+        "close": {"type": "plain_text", "text": close},
+        "blocks": blocks[:MAX_VIEW_BLOCKS],
+    }
+    if submit is not None:
+        view["submit"] = {"type": "plain_text", "text": submit}
+    return view

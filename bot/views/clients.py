@@ -12,7 +12,7 @@ from babel.dates import format_date
 from bot import ids
 from bot.services import sharing
 from bot.services.invoices.overview import ClientLine, ClientsPage
-from bot.views.blocks import Block, context, escape, header, message, section, truncate
+from bot.views.blocks import Block, context, escape, header, message, modal, section, truncate
 from bot.views.invoices import _STATUS, View, hours, money
 
 MAX_LINKS = 40  # listed in the links modal (two blocks each); the CLI lists them all
@@ -85,14 +85,10 @@ def _client_block(line: ClientLine, locale: str) -> Block:
 
 def invoice_modal(client: str, first: date, last: date, sealed: str) -> View:
     """The menu's **Invoice…**: the period (last month to begin with) and a draft first."""
-    return {
-        "type": "modal",
-        "callback_id": ids.INVOICE_MODAL,
-        "private_metadata": sealed,
-        "title": {"type": "plain_text", "text": "Invoice"},
-        "submit": {"type": "plain_text", "text": "Build invoice"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return modal(
+        ids.INVOICE_MODAL,
+        "Invoice",
+        [
             section(
                 f"Invoice *{escape(truncate(client, 200))}* for its approved, unbilled time of the period."
             ),
@@ -136,7 +132,9 @@ def invoice_modal(client: str, first: date, last: date, sealed: str) -> View:
                 },
             },
         ],
-    }
+        metadata=sealed,
+        submit="Build invoice",
+    )
 
 
 def share_modal(form: sharing.Form, sealed: str) -> View:
@@ -146,14 +144,10 @@ def share_modal(form: sharing.Form, sealed: str) -> View:
         {"text": {"type": "plain_text", "text": truncate(f"{code} · {name}", 75)}, "value": str(pid)}
         for pid, code, name in form.projects[:99]
     ]
-    return {
-        "type": "modal",
-        "callback_id": ids.SHARE_MODAL,
-        "private_metadata": sealed,
-        "title": {"type": "plain_text", "text": "Share hours"},
-        "submit": {"type": "plain_text", "text": "Make link"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return modal(
+        ids.SHARE_MODAL,
+        "Share hours",
+        [
             section(
                 f"A link for *{escape(truncate(form.client, 200))}* to see its billable hours by project, "
                 "task and type of work, approved and awaiting approval, and its budgets: never rates, "
@@ -194,7 +188,9 @@ def share_modal(form: sharing.Form, sealed: str) -> View:
                 },
             },
         ],
-    }
+        metadata=sealed,
+        submit="Make link",
+    )
 
 
 def share_made(link_url: str, created: sharing.Created, *, base_known: bool) -> str:
@@ -246,14 +242,13 @@ def links_modal(client: str, links: list[Any], today: date, sealed: str) -> View
         blocks.append(context(f"…and {len(links) - MAX_LINKS} older links: `punchcard share --list`"))
     if not links:
         blocks.append(section("No links yet."))
-    return {
-        "type": "modal",
-        "callback_id": ids.SHARE_LINKS_MODAL,
-        "private_metadata": sealed,
-        "title": {"type": "plain_text", "text": "Share links"},
-        "close": {"type": "plain_text", "text": "Done"},
-        "blocks": blocks,
-    }
+    return modal(
+        ids.SHARE_LINKS_MODAL,
+        "Share links",
+        blocks,
+        metadata=sealed,
+        close="Done",
+    )
 
 
 _STATE = {

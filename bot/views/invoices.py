@@ -18,7 +18,7 @@ from bot.services.invoices.lifecycle import Voided
 from bot.services.invoices.posts import Summary
 from bot.services.invoices.runs import InvoiceQueued
 from bot.views import refusals
-from bot.views.blocks import Block, context, escape, header, message, section, truncate
+from bot.views.blocks import Block, context, escape, header, message, modal, section, truncate
 
 View = dict[str, Any]
 PERIOD_ERROR = "Pick the period's first day, and a last day on or after it."
@@ -236,14 +236,10 @@ def refused(text: str) -> dict[str, Any]:
 
 
 def void_modal(s: Summary, sealed: str) -> View:
-    return {
-        "type": "modal",
-        "callback_id": ids.VOID_MODAL,
-        "private_metadata": sealed,
-        "title": {"type": "plain_text", "text": "Void invoice"},
-        "submit": {"type": "plain_text", "text": "Void"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return modal(
+        ids.VOID_MODAL,
+        "Void invoice",
+        [
             section(
                 f"Void *{s.number}* for *{escape(s.client)}* ({money(s.total, s.currency, s.locale)})? "
                 "It keeps its number, bills nothing any more, and its time goes back to approved."
@@ -260,4 +256,6 @@ def void_modal(s: Summary, sealed: str) -> View:
                 },
             },
         ],
-    }
+        metadata=sealed,
+        submit="Void",
+    )
