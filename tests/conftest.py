@@ -23,8 +23,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import Database, make_engine, normalize_url
 from storage.migrate import upgrade
 from storage.models import Base
-from tests import signing
-from tests.fakeslack import record_block_kit
 
 # slack_sdk honours HTTPS_PROXY and ignores NO_PROXY: nothing here may leave 127.0.0.1.
 for _name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY", "all_proxy"):
@@ -40,20 +38,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     payload the other tests produced)."""
     items.sort(key=lambda item: item.get_closest_marker("last") is not None)
 
-
-def _keeping_block_kit(post: Any) -> Any:
-    """``tests.signing.post``, also keeping the Block Kit of the app's JSON answers (slash command
-    acks, ``response_action`` views) in ``tests.fakeslack.BLOCK_KIT_SEEN``."""
-
-    def post_and_keep(*args: Any, **kwargs: Any) -> tuple[int, dict[str, str], bytes]:
-        answer = post(*args, **kwargs)
-        record_block_kit("ack", answer[2])
-        return answer  # type: ignore[no-any-return]
-
-    return post_and_keep
-
-
-signing.post = _keeping_block_kit(signing.post)  # before any test module imports it
 
 POSTGRES_URL = os.environ.get("PUNCHCARD_TEST_POSTGRES_URL")
 SIGNING_SECRET = "test-signing-secret"

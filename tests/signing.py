@@ -15,6 +15,8 @@ import time
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from tests.fakeslack import record_block_kit
+
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
@@ -139,6 +141,9 @@ def post(
         response = conn.getresponse()
         payload = response.read()
         answer_headers = {k.lower(): v for k, v in response.getheaders()}
+        # The app's JSON answers (command acks, response_action views) join the Block Kit the
+        # sandbox page's renderer must draw (tests/e2e/test_sandbox_renderer.py).
+        record_block_kit("ack", payload)
         return response.status, answer_headers, payload
     finally:
         conn.close()
