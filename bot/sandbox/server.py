@@ -97,7 +97,7 @@ class Handler(BaseHTTPRequestHandler):
         if token != self.server.token:
             return self._json({"ok": False, "error": "invalid_auth"})
         try:
-            answer = call(self.server.ws, method, params, body)
+            answer = call(self.server.ws, method, params)
         except SlackError as err:
             answer = {"ok": False, "error": err.error}
         if not answer.get("ok"):

@@ -96,7 +96,9 @@ class Workspace:
 
     def trigger(self, user: str) -> str:
         trigger_id = f"{next(self._ids)}.{int(time.time())}.sandbox"
-        self.triggers[trigger_id] = (user, time.monotonic())
+        now = time.monotonic()
+        self.triggers = {k: v for k, v in self.triggers.items() if now - v[1] <= TRIGGER_LIFE}
+        self.triggers[trigger_id] = (user, now)
         return trigger_id
 
     def dm(self, user: str) -> str:

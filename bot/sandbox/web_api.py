@@ -20,7 +20,7 @@ from bot.sandbox.slack import (
 )
 
 
-def call(ws: Workspace, method: str, params: dict[str, Any], body: bytes = b"") -> dict[str, Any]:
+def call(ws: Workspace, method: str, params: dict[str, Any]) -> dict[str, Any]:
     """Slack's answer to ``method`` (raises SlackError for an ``ok: false`` one)."""
     handler = METHODS.get(method)
     if handler is None:
